@@ -1,0 +1,1 @@
+"""The `heady` command: thin; parses arguments and calls the rooms."""

@@ -1,0 +1,21 @@
+"""How every command talks to the user: one console, one-line errors, fixed exit codes."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran and found a problem (invalid file, server failed)
+EXIT_USAGE = 2  # the command could not run as asked (bad arguments, missing file)
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Print ``error: message`` on stderr and exit; never a traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)

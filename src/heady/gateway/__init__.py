@@ -1,0 +1,1 @@
+"""The data plane: one MCP endpoint in front of every server."""

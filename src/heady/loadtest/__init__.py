@@ -1,0 +1,1 @@
+"""An MCP-aware load generator and its reports."""

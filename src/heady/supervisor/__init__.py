@@ -1,0 +1,1 @@
+"""Runs local MCP servers: spawn, probe, restart with backoff, stop cleanly."""
