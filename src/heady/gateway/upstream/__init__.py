@@ -1,0 +1,1 @@
+"""Upstream connections: one long-lived pool per backend, never a connection per call."""
