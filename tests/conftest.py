@@ -6,11 +6,17 @@ scripts/install-test-deps.sh), so a fresh machine passes.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from heady.protocol.stdio import StdioChannel
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -28,3 +34,32 @@ def free_port() -> int:
 @pytest.fixture
 def port() -> int:
     return free_port()
+
+
+@pytest.fixture
+async def stdio_channels() -> AsyncIterator[Callable[..., Awaitable[StdioChannel]]]:
+    """Start stdio server processes wrapped in channels: ``await stdio_channels(*argv, name=...)``.
+
+    Every process is killed (and reaped) when the test ends.
+    """
+    from heady.protocol.stdio import StdioChannel
+
+    started: list[tuple[asyncio.subprocess.Process, StdioChannel]] = []
+
+    async def start(*argv: str, name: str = "stdio") -> StdioChannel:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        channel = StdioChannel.from_process(process, name=name)
+        started.append((process, channel))
+        return channel
+
+    yield start
+    for process, channel in started:
+        await channel.close()
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
