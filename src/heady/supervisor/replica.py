@@ -298,7 +298,7 @@ class Replica:
     async def stop(self) -> None:
         """Graceful stop of the current process (the run loop must be cancelled first)."""
         if self._process is not None:
-            self._set("stopping", self.status.message)
+            self._set("stopping")
         await self._cleanup()
         if self.status.state not in ("failed", "crash-loop", "exited"):
             self._set("stopped")

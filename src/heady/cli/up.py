@@ -1,0 +1,117 @@
+"""`heady up`: run the stack in the foreground, with a live status table, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from heady.cli.app import app
+from heady.cli.output import EXIT_FAILED, EXIT_OK, console, err_console, fail
+from heady.cli.ps import format_uptime, status_table
+from heady.compose import DEFAULT_FILE, ComposeError, load_compose
+from heady.stack import Stack
+from heady.supervisor import ReplicaStatus, SupervisorError
+
+
+class _Display:
+    """Live table on a terminal; plain status lines otherwise (tests, CI, log files)."""
+
+    def __init__(self, live: bool) -> None:
+        self.live: Live | None = None
+        self._live = live
+        self._stack: Stack | None = None
+        self.out: Console = console
+
+    def start(self, stack: Stack) -> None:
+        self._stack = stack
+        if self._live:
+            self.live = Live(get_renderable=self._render, console=console, refresh_per_second=2)
+            self.live.start()
+
+    def _render(self) -> Table:
+        assert self._stack is not None
+        return status_table([s.to_json() for s in self._stack.supervisor.statuses()])
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def log(self, label: str, line: str) -> None:
+        text = Text(f"{label} | ", style="dim")
+        text.append(line)
+        self.out.print(text, highlight=False, soft_wrap=True)
+
+    def changed(self, status: ReplicaStatus) -> None:
+        if status.state in ("failed", "crash-loop"):
+            text = Text("error: ", style="bold red")
+            text.append(f"server '{status.label}': {status.message}")
+            err_console.print(text, highlight=False, soft_wrap=True)
+        elif not self._live:
+            line = f"heady: {status.label} {status.state}"
+            if status.pid and status.state == "starting":
+                line += f" (pid {status.pid})"
+            if status.message:
+                line += f": {status.message}"
+            self.out.print(Text(line), highlight=False, soft_wrap=True)
+
+    def ready(self, stack: Stack) -> None:
+        statuses = stack.supervisor.statuses()
+        ready = sum(1 for s in statuses if s.state == "ready")
+        self.out.print(
+            f"heady: endpoint {stack.endpoint} ({ready}/{len(statuses)} server processes ready)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+async def _run(stack: Stack, display: _Display) -> bool:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    display.start(stack)
+    try:
+        return await stack.run(stop)
+    finally:
+        display.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+@app.command()
+def up(
+    file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
+    env: Annotated[str | None, typer.Option("--env", help="Environment overlay to apply.")] = None,
+) -> None:
+    """Start every server in the compose file (and the gateway) and keep them running.
+
+    Prints the endpoint once every server is ready or has failed; Ctrl-C or SIGTERM
+    stops everything. Examples:
+
+        heady up
+        heady up -f examples/mcp-compose.yaml --env dev
+    """
+    try:
+        compose = load_compose(file, env=env)
+    except ComposeError as exc:
+        fail(str(exc))
+    display = _Display(live=console.is_terminal)
+    try:
+        stack = Stack(compose, log=display.log, on_change=display.changed, on_ready=display.ready)
+    except SupervisorError as exc:
+        fail(str(exc))
+    started = time.monotonic()
+    ok = asyncio.run(_run(stack, display))
+    if not ok:
+        fail("every server failed; nothing left to run (see the errors above)")
+    console.print(f"heady: stopped after {format_uptime(time.monotonic() - started)}", highlight=False)
+    raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
