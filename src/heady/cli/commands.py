@@ -1,6 +1,6 @@
 """Imports every command module so each registers itself on the app."""
 
+from heady.cli import loadtest as loadtest
 from heady.cli import ps as ps
 from heady.cli import up as up
 from heady.cli import validate  # noqa: F401
-from heady.cli import loadtest  # noqa: F401
