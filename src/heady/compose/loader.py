@@ -1,54 +1,146 @@
-"""Load mcp-compose.yaml into a validated ComposeFile (provisional; see issue #2)."""
+"""Load mcp-compose.yaml into a validated ComposeFile, or report every problem at once.
+
+The stages, each in its own module: parse with positions (source), apply the
+``--env`` overlay (overlay), resolve ``${...}`` references (interpolate), validate
+with the model and explain its errors (diagnose), then whole-file checks (checks).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from heady.compose.errors import ComposeError, Problem
+from heady.compose.checks import run_checks
+from heady.compose.diagnose import diagnose
+from heady.compose.errors import ComposeError, ComposeUsageError, Problem
+from heady.compose.interpolate import interpolate
 from heady.compose.model import ComposeFile
+from heady.compose.overlay import apply_overlay, deep_merge
+from heady.compose.source import parse
+from heady.secrets import SecretResolver, default_resolver
 
 DEFAULT_FILE = "mcp-compose.yaml"
 
-
-def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+__all__ = ["DEFAULT_FILE", "deep_merge", "load_compose"]
 
 
-def load_compose(path: str | Path = DEFAULT_FILE, env: str | None = None) -> ComposeFile:
+def load_compose(
+    path: str | Path = DEFAULT_FILE,
+    env: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets: SecretResolver | None = None,
+) -> ComposeFile:
+    """The validated file with overlay ``env`` applied; raises ComposeError listing every problem.
+
+    ``environ`` supplies ``${VAR}`` values (default: the process environment);
+    ``secrets`` resolves ``${secret:name}`` (default: ``HEADY_SECRET_<NAME>``, then
+    ``.heady/secrets/<name>`` next to the file, then ``/run/secrets/<name>``).
+    Warnings do not stop loading; they are on ``ComposeFile.warnings``.
+    """
     path = Path(path)
-    try:
-        raw = YAML(typ="safe").load(path.read_text())
-    except FileNotFoundError:
+    environ = os.environ if environ is None else environ
+    source = parse(_read(path), str(path))
+    if source.data is None:
         raise ComposeError(
-            [Problem("no such file; run 'heady init' to create one", file=str(path))]
-        ) from None
-    except YAMLError as exc:
-        raise ComposeError([Problem(f"not valid YAML: {exc}", file=str(path))]) from None
-    raw = raw or {}
+            [Problem("the file is empty", file=str(path), hint="run 'heady init' for a starter file")]
+        )
+    if not isinstance(source.data, dict):
+        raise ComposeError(
+            [
+                source.problem(
+                    (),
+                    f"the file must be a mapping of sections, found a {type(source.data).__name__}",
+                    "start with top-level keys such as version:, gateway: and servers:",
+                )
+            ]
+        )
     if env is not None:
-        overlay = (raw.get("environments") or {}).get(env)
-        if overlay is None:
-            raise ComposeError(
-                [Problem(f"no environment named {env!r}", file=str(path), path="environments")]
-            )
-        raw = deep_merge(raw, overlay)
+        source = apply_overlay(source, env)
+    resolver = secrets if secrets is not None else default_resolver(path.resolve().parent, environ)
+    resolved = interpolate(source, environ, resolver)
+    problems = list(resolved.problems)
+    compose: ComposeFile | None = None
+    invalid: frozenset[str] = frozenset()
     try:
-        compose = ComposeFile.model_validate(raw)
+        compose = ComposeFile.model_validate(resolved.data)
     except ValidationError as exc:
-        raise ComposeError(
-            [Problem(e["msg"], file=str(path), path=".".join(map(str, e["loc"]))) for e in exc.errors()]
-        ) from None
-    compose._path = path.resolve()
+        problems.extend(diagnose(exc, ComposeFile, source, resolved))
+        compose, invalid = _valid_part(resolved.data, exc)
+    if compose is not None:
+        compose._path = path.resolve()
+        compose._environment = env
+        problems.extend(run_checks(compose, source, environ, invalid))
+    problems = [_hidden(p, resolved.hide) for p in problems]
+    problems.sort(key=lambda p: p.sort_key)
+    if compose is None or invalid or any(p.severity == "error" for p in problems):
+        raise ComposeError(problems)
+    compose._warnings = problems
     return compose
+
+
+def _valid_part(data: dict[str, Any], exc: ValidationError) -> tuple[ComposeFile | None, frozenset[str]]:
+    """The file without the sections and servers the model rejected, so whole-file checks can
+    still report their problems in the same run; None when even that does not validate."""
+    invalid: set[str] = set()
+    trimmed = dict(data)
+    servers = dict(trimmed.get("servers") or {}) if isinstance(trimmed.get("servers"), dict) else None
+    for error in exc.errors():
+        loc = error["loc"]
+        if loc and loc[0] == "servers" and len(loc) > 1 and servers is not None:
+            servers.pop(loc[1], None)
+            invalid.add(str(loc[1]))
+        elif loc:
+            trimmed.pop(str(loc[0]), None)
+            invalid.add(str(loc[0]))
+    if servers is not None and "servers" not in invalid:
+        trimmed["servers"] = servers
+    try:
+        return ComposeFile.model_validate(trimmed), frozenset(invalid)
+    except ValidationError:
+        return None, frozenset(invalid)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ComposeUsageError(
+            [Problem("no such file", file=str(path), hint="run 'heady init' to create one, or pass -f FILE")]
+        ) from None
+    except IsADirectoryError:
+        raise ComposeUsageError(
+            [
+                Problem(
+                    "is a directory, not a compose file", file=str(path), hint="pass -f DIR/mcp-compose.yaml"
+                )
+            ]
+        ) from None
+    except PermissionError:
+        raise ComposeUsageError(
+            [
+                Problem(
+                    "cannot be read: permission denied", file=str(path), hint="check the file's permissions"
+                )
+            ]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ComposeUsageError(
+            [Problem(f"is not UTF-8 text (byte {exc.start})", file=str(path), hint="save the file as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise ComposeUsageError(
+            [Problem(f"cannot be read: {exc.strerror}", file=str(path), hint="check the path")]
+        ) from None
+
+
+def _hidden(problem: Problem, hide: Callable[[str], str]) -> Problem:
+    """The problem with any secret value in its text replaced by its ``${secret:name}``."""
+    message, hint = hide(problem.message), hide(problem.hint) if problem.hint else None
+    if message == problem.message and hint == problem.hint:
+        return problem
+    return Problem(message, problem.file, problem.line, problem.column, problem.path, hint, problem.severity)
