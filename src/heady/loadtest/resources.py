@@ -1,8 +1,9 @@
 """CPU and memory of the processes a run can see: the gateway, the supervised servers, --pid.
 
 ``heady up`` writes ``.heady/status.json`` beside the compose file; every entry in it
-with a ``pid`` is watched. CPU is the process's (and its children's) CPU time spent
-during the run; RSS is the highest resident size sampled every half second.
+with a ``pid`` is watched. CPU is the CPU time each process spent during the run
+(its own, not its children's: the supervisor's children are watched as servers of
+their own); RSS is the highest resident size sampled every half second.
 """
 
 from __future__ import annotations
@@ -38,15 +39,11 @@ def processes_from_status(path: Path) -> dict[str, int]:
             for item in node:
                 walk(item, name)
 
+    if isinstance(data, dict) and isinstance(data.get("pid"), int):
+        found["heady up"] = data["pid"]  # the supervisor, serving the gateway in the same process
+        data = {k: v for k, v in data.items() if k != "pid"}
     walk(data, "")
     return found
-
-
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return [proc]
 
 
 def _cpu(procs: list[psutil.Process]) -> dict[int, float]:
@@ -93,8 +90,8 @@ class Monitor:
 
     def start(self) -> None:
         for w in self.watched:
-            w.cpu_start = _cpu(_tree(w.proc))
-            w.rss_max = _rss(_tree(w.proc))
+            w.cpu_start = _cpu([w.proc])
+            w.rss_max = _rss([w.proc])
         self._stop.clear()
         self._thread = threading.Thread(target=self._sample, name="heady-loadtest-rss", daemon=True)
         self._thread.start()
@@ -102,7 +99,7 @@ class Monitor:
     def _sample(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
             for w in self.watched:
-                w.rss_max = max(w.rss_max, _rss(_tree(w.proc)))
+                w.rss_max = max(w.rss_max, _rss([w.proc]))
 
     def stop(self, calls: int, wall: float) -> list[dict[str, Any]]:
         """One entry per watched process: CPU seconds, CPU %, CPU per call, peak RSS."""
@@ -111,7 +108,7 @@ class Monitor:
             self._thread.join()
         out = []
         for w in self.watched:
-            w.cpu_end = _cpu(_tree(w.proc))
+            w.cpu_end = _cpu([w.proc])
             cpu = sum(end - w.cpu_start.get(pid, 0.0) for pid, end in w.cpu_end.items())
             out.append(
                 {
