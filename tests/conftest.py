@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,10 +66,28 @@ async def stdio_channels() -> AsyncIterator[Callable[..., Awaitable[StdioChannel
         await process.wait()
 
 
-def write_compose(folder: Path, servers: dict[str, object], **top: object) -> Path:
-    """Write ``folder/mcp-compose.yaml`` (as JSON, which is YAML) and return its path."""
-    import json
+def start_loadtest_server(*args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start tests/fixtures/loadtest/server.py on a free port: (process, base URL)."""
+    import time
 
-    path = folder / "mcp-compose.yaml"
-    path.write_text(json.dumps({"version": 1, **top, "servers": servers}, indent=2))
-    return path
+    port = free_port()
+    script = FIXTURES / "loadtest" / "server.py"
+    process = subprocess.Popen([PYTHON, str(script), str(port), *args], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"the loadtest fixture server did not listen on {port}")
+
+
+@pytest.fixture(scope="module")
+def loadtest_server() -> Iterator[str]:
+    """Base URL of a running loadtest fixture server (a FastMCP server with one tool per outcome)."""
+    process, base = start_loadtest_server()
+    yield base
+    process.terminate()
+    process.wait(10)

@@ -5,8 +5,8 @@ the ``MCP-Protocol-Version``, ``Mcp-Method``, ``Mcp-Name`` (and ``Mcp-Param-*``)
 2025-11-25 needs one ``initialize`` per virtual user, then ``Mcp-Session-Id`` on each call.
 A call's outcome is ``None`` (success) or the name of an error kind:
 
-``http_<status>``   an HTTP error status without a JSON-RPC error body
-``jsonrpc_<code>``  a JSON-RPC error response
+``http_<status>``   an HTTP error status without a JSON-RPC error response to the call
+``jsonrpc_<code>``  a JSON-RPC error response to the call (same id), whatever the HTTP status
 ``tool_error``      a tools/call result with ``isError: true``
 ``input_required``  a 2026-07-28 result that asks the client for input (MRTR)
 ``timeout``         no response within the scenario's timeout
@@ -132,7 +132,8 @@ class Client:
             raise TargetError(f"{exc}; is the server running?") from None
         message = _message(response, request_id)
         if message is None or not isinstance(message.get("result"), dict):
-            detail = (message or {}).get("error", {}).get("message") if message else None
+            error = (message or {}).get("error")
+            detail = error.get("message") if isinstance(error, dict) else None
             raise TargetError(
                 f"{method} to http://{self.endpoint.host_header}{self.endpoint.path} failed with HTTP "
                 f"{response.status}{': ' + str(detail) if detail else ''}; is this an MCP endpoint?"
@@ -213,7 +214,7 @@ def _message(response: Response, request_id: int) -> dict[str, Any] | None:
 
 def _outcome(response: Response, request_id: int, method: str) -> str | None:
     message = _message(response, request_id)
-    error = message.get("error") if message else None
+    error = message.get("error") if message and message.get("id") == request_id else None
     if isinstance(error, dict):
         return f"jsonrpc_{error.get('code', 'unknown')}"
     if response.status >= 400:

@@ -25,7 +25,11 @@ def _answer(body: bytes) -> bytes:
         return b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
     result = _TOOLS if method == "tools/list" else _DISCOVER if method == "server/discover" else _EMPTY
     if method == "initialize":
-        result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "noop"}}
+        result = {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "noop"},
+        }
     payload = orjson.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result})
     return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
         len(payload),
