@@ -8,21 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_compose
 from heady.loadtest.mcp import TargetError
 from heady.loadtest.target import is_loopback, resolve
 
 
 @pytest.fixture
 def compose(tmp_path: Path) -> Path:
-    return write_compose(
-        tmp_path,
-        {
-            "notes": {"command": ["python", "-m", "notes"], "port": 9101, "slo": {"latency_p99": "250ms"}},
-            "memory": {"command": ["npx", "-y", "@modelcontextprotocol/server-memory"]},
-        },
-        gateway={"listen": "127.0.0.1:8765"},
+    path = tmp_path / "mcp-compose.yaml"
+    path.write_text(
+        "version: 1\n"
+        "gateway: {listen: '127.0.0.1:8765'}\n"
+        "servers:\n"
+        "  notes: {command: [python, -m, notes], port: 9101, slo: {latency_p99: 250ms}}\n"
+        "  memory: {command: [npx, -y, '@modelcontextprotocol/server-memory']}\n"
     )
+    return path
 
 
 def test_server_name_goes_through_the_gateway(compose: Path) -> None:
