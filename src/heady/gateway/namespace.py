@@ -27,17 +27,19 @@ class Namespace:
     def __init__(self, servers: Collection[str], separator: str) -> None:
         self.separator = separator
         self.servers = frozenset(servers)
-        # Longest names first, so a server whose name contains the separator still resolves.
+        # Longest names first, so a server whose name contains the separator still resolves
+        # (the longest matching server wins); otherwise one partition does it.
         self._by_length = sorted(self.servers, key=len, reverse=True)
+        self._plain = not any(separator in server for server in self.servers)
 
     def name(self, server: str, name: str) -> str:
         return f"{server}{self.separator}{name}"
 
     def split(self, name: str) -> tuple[str, str] | None:
         """``(server, name)`` of a prefixed tool or prompt name; None when no server matches."""
-        server, sep, rest = name.partition(self.separator)
-        if sep and rest and server in self.servers:
-            return server, rest
+        if self._plain:
+            server, sep, rest = name.partition(self.separator)
+            return (server, rest) if sep and rest and server in self.servers else None
         for server in self._by_length:
             prefix = server + self.separator
             if name.startswith(prefix) and len(name) > len(prefix):

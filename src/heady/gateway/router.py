@@ -254,6 +254,8 @@ class Router:
         cursor: str | None = None
         for _ in range(100):
             params: JSON = {"cursor": cursor} if cursor else {}
+            if "_meta" in call.params:
+                params["_meta"] = call.params["_meta"]
             sub = Call(
                 call.id, "tools/list", params, call.modern, call.client, call.capabilities, call.client_info
             )
