@@ -30,16 +30,18 @@ def run_checks(
     """Every semantic problem (errors and warnings) in a validated file.
 
     When the model rejected parts of the file, ``compose`` holds what was valid
-    and ``invalid`` names what was left out ("gateway", or server names), so
-    these checks still run without inventing problems about missing parts.
+    and ``invalid`` has the dotted paths left out ("gateway", "servers.notes",
+    "servers.notes.cwd"), so these checks still run without inventing problems
+    about the missing parts.
     """
     gateway_ok = "gateway" not in invalid
+    dropped = frozenset(p.split(".")[1] for p in invalid if p.startswith("servers.") and p.count(".") == 1)
     return [
         *(check_servers_defined(compose, source) if not invalid else []),
         *(check_names(compose, source) if gateway_ok else []),
         *check_ports(compose, source, gateway_ok),
-        *check_depends_on(compose, source, invalid),
-        *check_commands(compose, source, environ),
+        *check_depends_on(compose, source, dropped),
+        *check_commands(compose, source, environ, invalid),
         *(check_exposure(compose, source) if gateway_ok else []),
     ]
 
@@ -158,16 +160,20 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     return found
 
 
-def check_commands(compose: ComposeFile, source: Source, environ: Mapping[str, str]) -> list[Problem]:
+def check_commands(
+    compose: ComposeFile, source: Source, environ: Mapping[str, str], invalid: frozenset[str] = frozenset()
+) -> list[Problem]:
     """The executable of every launched server exists, and so does its cwd."""
     problems = []
     for name, server in compose.servers.items():
-        if server.command is None:
+        if server.command is None or {f"servers.{name}.cwd", f"servers.{name}.env"} & invalid:
             continue
         base = compose.base_dir
+        cwd_missing = False
         if server.cwd is not None:
             cwd = base / server.cwd
             if not cwd.is_dir():
+                cwd_missing = True
                 problems.append(
                     source.problem(
                         ("servers", name, "cwd"),
@@ -187,6 +193,8 @@ def check_commands(compose: ComposeFile, source: Source, environ: Mapping[str, s
             )
             continue
         program = server.command[0]
+        if "/" in program and cwd_missing:
+            continue  # relative to a cwd that does not exist: already reported
         search_path = server.env.get("PATH", environ.get("PATH", os.defpath))
         if _runnable(program, base, search_path):
             continue

@@ -7,6 +7,7 @@ with the model and explain its errors (diagnose), then whole-file checks (checks
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -84,25 +85,33 @@ def load_compose(
 
 
 def _valid_part(data: dict[str, Any], exc: ValidationError) -> tuple[ComposeFile | None, frozenset[str]]:
-    """The file without the sections and servers the model rejected, so whole-file checks can
-    still report their problems in the same run; None when even that does not validate."""
+    """The file without the values the model rejected, so whole-file checks still report their
+    problems in the same run. Returns the trimmed model (None if even that fails) and the dotted
+    paths that were left out: a section, a server, or one field of a server."""
+    trimmed = copy.deepcopy(data)
     invalid: set[str] = set()
-    trimmed = dict(data)
-    servers = dict(trimmed.get("servers") or {}) if isinstance(trimmed.get("servers"), dict) else None
-    for error in exc.errors():
-        loc = error["loc"]
-        if loc and loc[0] == "servers" and len(loc) > 1 and servers is not None:
-            servers.pop(loc[1], None)
-            invalid.add(str(loc[1]))
-        elif loc:
-            trimmed.pop(str(loc[0]), None)
-            invalid.add(str(loc[0]))
-    if servers is not None and "servers" not in invalid:
-        trimmed["servers"] = servers
-    try:
-        return ComposeFile.model_validate(trimmed), frozenset(invalid)
-    except ValidationError:
-        return None, frozenset(invalid)
+    for _ in range(3):  # dropping a field can expose a model-level error of its server
+        servers = trimmed.get("servers")
+        for error in exc.errors():
+            loc = error["loc"]
+            if not loc:
+                continue
+            if loc[0] == "servers" and len(loc) > 1 and isinstance(servers, dict):
+                server = servers.get(loc[1])
+                if len(loc) > 2 and loc[2] != "[key]" and isinstance(server, dict):
+                    server.pop(loc[2], None)
+                    invalid.add(f"servers.{loc[1]}.{loc[2]}")
+                else:
+                    servers.pop(loc[1], None)
+                    invalid.add(f"servers.{loc[1]}")
+            else:
+                trimmed.pop(str(loc[0]), None)
+                invalid.add(str(loc[0]))
+        try:
+            return ComposeFile.model_validate(trimmed), frozenset(invalid)
+        except ValidationError as again:
+            exc = again
+    return None, frozenset(invalid)
 
 
 def _read(path: Path) -> str:

@@ -403,6 +403,14 @@ class ComposeFile(Model):
         default_factory=dict, description="Overlays deep-merged over the file with --env NAME."
     )
 
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _empty_overlays(cls, value: Any) -> Any:
+        """``prod:`` with nothing under it is an overlay that changes nothing."""
+        if isinstance(value, dict):
+            return {k: {} if v is None else v for k, v in value.items()}
+        return value
+
     _path: Path | None = PrivateAttr(default=None)
     _environment: str | None = PrivateAttr(default=None)
     _warnings: list[Problem] = PrivateAttr(default_factory=list)

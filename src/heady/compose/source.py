@@ -8,6 +8,7 @@ point a problem at the exact line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,7 @@ def parse(text: str, file: str) -> Source:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = str(exc.problem or exc.context or "cannot parse").replace("'\\t'", "a tab")
+        what = re.sub(r'found (duplicate key "[^"]*") with value .*', r"\1", what, flags=re.DOTALL)
         hint = _yaml_hint(exc)
         raise ComposeError(
             [
