@@ -73,17 +73,21 @@ class _Display:
         )
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Each stops the stack gracefully (SIGHUP: the terminal went away)."""
+
+
 async def _run(stack: Stack, display: _Display) -> bool:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     display.start(stack)
     try:
         return await stack.run(stop)
     finally:
         display.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
 
 
@@ -110,7 +114,10 @@ def up(
     except SupervisorError as exc:
         fail(str(exc))
     started = time.monotonic()
-    ok = asyncio.run(_run(stack, display))
+    try:
+        ok = asyncio.run(_run(stack, display))
+    except Exception as exc:  # every server is stopped by now (Stack.run's finally); say why in one line
+        fail(f"heady up stopped: {exc}")
     if not ok:
         fail("every server failed; nothing left to run (see the errors above)")
     console.print(f"heady: stopped after {format_uptime(time.monotonic() - started)}", highlight=False)
