@@ -684,7 +684,7 @@ class Gateway:
     async def _get_stream(self, router: Router, session: Session, receive: Receive, send: Send) -> None:
         """The 2025-era GET stream: every list change of every server, until the client leaves."""
         call = Call(
-            None,
+            "heady-get-stream",
             "subscriptions/listen",
             {},
             False,

@@ -65,7 +65,13 @@ async def relay(
         params = {"notifications": notifications}
         request = router.request_for(
             Call(
-                call.id, "subscriptions/listen", params, call.modern, "", call.capabilities, call.client_info
+                call.id,
+                "subscriptions/listen",
+                call.params,
+                call.modern,
+                "",
+                call.capabilities,
+                call.client_info,
             ),
             params,
         )

@@ -150,6 +150,8 @@ class Router:
             meta[META_CLIENT_INFO] = call.client_info or {"name": "unknown", "version": "0"}
             meta[META_CLIENT_CAPS] = call.capabilities
             params = {**params, "_meta": meta}
+        elif "_meta" not in params and "_meta" in call.params:  # a request the gateway makes for the client
+            params = {**params, "_meta": call.params["_meta"]}
         return {"jsonrpc": "2.0", "id": call.id, "method": call.method, "params": params}
 
     async def _forward(self, backend: Backend, call: Call, params: JSON, tool: str | None = None) -> JSON:
@@ -254,10 +256,14 @@ class Router:
         cursor: str | None = None
         for _ in range(100):
             params: JSON = {"cursor": cursor} if cursor else {}
-            if "_meta" in call.params:
-                params["_meta"] = call.params["_meta"]
             sub = Call(
-                call.id, "tools/list", params, call.modern, call.client, call.capabilities, call.client_info
+                call.id,
+                "tools/list",
+                call.params,
+                call.modern,
+                call.client,
+                call.capabilities,
+                call.client_info,
             )
             response = await self._forward(backend, sub, params)
             result = response.get("result")
@@ -336,9 +342,6 @@ class Router:
             status = backend.upstream.status
             return f"{status.state}: {status.detail}" if status.detail else status.state
         params: JSON = {}
-        meta = call.params.get("_meta")
-        if meta is not None:
-            params["_meta"] = meta
         if cursor is not None:
             params["cursor"] = cursor
         response = await self._forward(backend, call, params)

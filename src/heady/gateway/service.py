@@ -1,0 +1,86 @@
+"""The gateway as a service: upstreams built from the compose file, served on ``gateway.listen``.
+
+Used by ``heady up`` (next to the supervisor, in one asyncio loop) and by ``heady gateway``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import TYPE_CHECKING
+
+from heady.compose.model import ComposeFile
+from heady.gateway.app import Gateway
+from heady.gateway.server import make_server
+from heady.gateway.upstream.base import Upstream
+from heady.state import StateStore, open_state
+
+if TYPE_CHECKING:
+    from heady.supervisor import Supervisor
+
+
+class ListenError(Exception):
+    """The gateway cannot listen where it was asked to."""
+
+
+def build_upstreams(compose: ComposeFile, supervisor: Supervisor | None) -> dict[str, Upstream]:
+    """One upstream per server from the upstream pool's factory; stdio ones use the supervisor's channels."""
+    from heady.gateway.upstream import create_upstream  # type: ignore[attr-defined]
+
+    upstreams: dict[str, Upstream] = {}
+    for name, config in compose.servers.items():
+        upstreams[name] = create_upstream(name, config, compose.gateway.limits, supervisor=supervisor)
+    return upstreams
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a ListenError that says what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            "stop what uses the port or pick another with gateway.listen / --listen"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class GatewayService:
+    """Builds the gateway for a compose file and serves it until ``stop`` is set."""
+
+    def __init__(
+        self,
+        compose: ComposeFile,
+        supervisor: Supervisor | None = None,
+        *,
+        upstreams: dict[str, Upstream] | None = None,
+        state: StateStore | None = None,
+    ) -> None:
+        self.compose = compose
+        self.state = state if state is not None else open_state(compose.gateway.state)
+        if upstreams is None:
+            upstreams = build_upstreams(compose, supervisor)
+        self.app = Gateway(compose, upstreams, self.state)
+        self.host = compose.gateway.host
+        self.port = compose.gateway.port
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        sock = bind(self.host, self.port)
+        server = make_server(self.app, self.host, self.port, signals=False)
+        task = asyncio.create_task(server.serve(sockets=[sock]), name="heady:gateway:http")
+        waiter = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            server.should_exit = True
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            sock.close()
+            await self.state.close()
