@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from conftest import FIXTURES, PYTHON
 from heady.protocol import jsonrpc, versions
 from heady.protocol.jsonrpc import JSON
 from heady.protocol.stdio import ChannelClosed, RequestFailed, ResponseTooLarge, StdioChannel
-from conftest import FIXTURES, PYTHON
 
 Start = Callable[..., Awaitable[StdioChannel]]
 ECHO = (PYTHON, str(FIXTURES / "upstream" / "echo_server.py"), "stdio")
@@ -54,7 +54,7 @@ async def test_progress_reaches_the_caller_with_its_own_token(stdio_channels: St
         return await channel.request(request, 10, on_message=relay)
 
     first, second = await asyncio.gather(run("a"), run("b"))
-    assert first["result"]["content"][0]["text"] == "done 3"
+    assert first["result"]["content"][0]["text"] == second["result"]["content"][0]["text"] == "done 3"
     for token in ("a", "b"):
         assert [m["params"]["progress"] for m in seen[token]] == [1, 2, 3]
         assert {m["params"]["progressToken"] for m in seen[token]} == {token}

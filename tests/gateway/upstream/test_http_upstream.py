@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from upstream_support import (
+    ServerProcess,
     ctx,
     echo_server,
+    eventually,
     fetch_json,
     hanging_server,
     limits,
@@ -114,8 +116,6 @@ async def test_timeout_fails_and_closes_the_upstream_stream(servers: Any, upstre
     async def disconnected() -> bool:
         return "h1" in (await fetch_json(seen_url))["disconnected"]
 
-    from upstream_support import eventually
-
     assert await eventually(disconnected)
     assert text(await upstream.call(tool_call("ok", "fine"), ctx())) == "ok"
 
@@ -177,15 +177,11 @@ async def test_backend_killed_mid_call_fails_clearly_then_recovers(servers: Any,
     assert upstream.status.state == "ready"
 
 
-async def test_absent_server_is_down_then_ready_when_it_comes(servers: Any, upstreams: Any) -> None:
-    from upstream_support import ServerProcess, eventually
-
+async def test_absent_server_is_down_then_ready_when_it_comes(upstreams: Any) -> None:
     server = ServerProcess(echo_server())
     upstream = await upstreams(HttpUpstream("late", server.url, limits()))
     assert upstream.status.state == "down"
     assert "cannot connect" in upstream.status.detail
-    servers_started = servers  # the fixture kills what it starts; register this one too
-    del servers_started
     try:
         server.start()
 

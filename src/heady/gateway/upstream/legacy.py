@@ -1,0 +1,234 @@
+"""The 2025-era dialect over HTTP: one initialized session shared by every call.
+
+The session (``initialize``, ``notifications/initialized``, ``Mcp-Session-Id``) is made
+once and reused; on 404 (the server forgot it, e.g. after a restart) it is re-made and
+the call retried once. Each call gets a session-unique JSON-RPC id and progress token,
+mapped back on the way out, so concurrent clients never collide; a cancelled call is
+cancelled on the server with ``notifications/cancelled`` and by closing its stream.
+
+The gateway declares no client capabilities in the handshake, so a conforming server
+sends no sampling, elicitation or roots requests; if one arrives anyway it is refused
+with a JSON-RPC error naming the method (``ping`` is answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator
+
+from heady.gateway.upstream.base import JSON, CallContext, UpstreamError
+from heady.gateway.upstream.exchange import Reply, exchange
+from heady.gateway.upstream.http11 import ConnectionPool, HttpError
+from heady.gateway.upstream.sse import SSEDecoder
+from heady.gateway.upstream.translate import legacy_params, modern_response
+from heady.protocol import jsonrpc, versions
+
+log = logging.getLogger(__name__)
+_CONTROL_BYTES = 1024 * 1024
+"""Size limit for the session's own messages (initialize, cancellation, answers)."""
+
+
+class LegacySession:
+    def __init__(
+        self,
+        server: str,
+        pool: ConnectionPool,
+        headers: list[tuple[str, str]],
+        version: str = versions.LEGACY,
+    ) -> None:
+        self.server = server
+        self.pool = pool
+        self.requested_version = version
+        self.version = version
+        self.session_id: str | None = None
+        self.result: JSON = {}
+        self._headers = [
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+            *headers,
+        ]
+        self._init_head = pool.head("POST", self._headers)
+        self._head = self._init_head
+        self._get_head = self._init_head
+        self._delete_head = self._init_head
+        self._ids = itertools.count(1)
+        self._generation = 0
+        self._lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- the session ----------------------------------------------------------------
+
+    async def initialize(self) -> JSON:
+        """Make a new session; raises UpstreamError when the server refuses."""
+        params = {
+            "protocolVersion": self.requested_version,
+            "capabilities": {},
+            "clientInfo": versions.CLIENT_INFO,
+        }
+        reply = await self._control(self._init_head, jsonrpc.request(0, "initialize", params))
+        message = reply.message
+        if message is None or "result" not in message:
+            detail = message.get("error") if message else f"HTTP {reply.status}"
+            raise UpstreamError(self.server, "protocol", f"refused initialize: {detail}")
+        result: JSON = message["result"]
+        self.version = str(result.get("protocolVersion", self.requested_version))
+        self.session_id = reply.headers.get("mcp-session-id")
+        session = [(versions.HEADER_PROTOCOL_VERSION, self.version)]
+        if self.session_id:
+            session.append((versions.HEADER_SESSION_ID, self.session_id))
+        self._head = self.pool.head("POST", [*self._headers, *session])
+        plain = [*self._headers[2:], *session]
+        self._get_head = self.pool.head("GET", [("accept", "text/event-stream"), *plain])
+        self._delete_head = self.pool.head("DELETE", plain)
+        self._generation += 1
+        await self._control(self._head, jsonrpc.notification("notifications/initialized"))
+        self.result = result
+        return result
+
+    async def _renew(self, generation: int) -> None:
+        """Re-initialize once, however many calls saw the session expire at the same time."""
+        async with self._lock:
+            if self._generation == generation:
+                log.info("server '%s' forgot session %s; starting a new one", self.server, self.session_id)
+                await self.initialize()
+
+    async def check(self) -> None:
+        """A ``ping`` in the session: proves the server is back and renews a forgotten session."""
+        generation = self._generation
+        reply = await self._control(self._head, jsonrpc.request(next(self._ids), "ping", {}))
+        if reply.status == 404:
+            await self._renew(generation)
+        elif reply.message is None or "error" in reply.message:
+            raise UpstreamError(self.server, "protocol", f"did not answer ping (HTTP {reply.status})")
+
+    async def close(self) -> None:
+        if self.session_id is not None:
+            try:
+                async with asyncio.timeout(2):
+                    async with self.pool.request(self._delete_head) as response:
+                        await response.read(_CONTROL_BYTES)
+            except (TimeoutError, HttpError, OSError):
+                pass
+            self.session_id = None
+        for task in list(self._background):
+            task.cancel()
+
+    # -- calls ----------------------------------------------------------------------
+
+    async def send(self, request: JSON, ctx: CallContext) -> JSON:
+        method = request["method"]
+        for attempt in (0, 1):
+            generation = self._generation
+            local_id = next(self._ids)
+            params = request.get("params")
+            token = None
+            if isinstance(params, dict):
+                meta = params.get("_meta")
+                if isinstance(meta, dict) and "progressToken" in meta:
+                    token = meta["progressToken"]
+            local_token = f"heady-{local_id}" if token is not None else None
+            outgoing = {"jsonrpc": "2.0", "id": local_id, "method": method}
+            new_params = legacy_params(params, local_token)
+            if new_params is not None:
+                outgoing["params"] = new_params
+
+            async def relay(message: JSON, token: object = token, local: str | None = local_token) -> None:
+                if ctx.on_message is None:
+                    return
+                params = message.get("params")
+                if message.get("method") == "notifications/progress" and isinstance(params, dict):
+                    if params.get("progressToken") != local:
+                        return
+                    message = {**message, "params": {**params, "progressToken": token}}
+                await ctx.on_message(message)
+
+            try:
+                reply = await exchange(
+                    self.server,
+                    self.pool,
+                    self._head,
+                    b"",
+                    jsonrpc.dumps(outgoing),
+                    ctx.max_response_bytes,
+                    relay,
+                    self._answer,
+                )
+            except BaseException as exc:
+                if not isinstance(exc, UpstreamError) or exc.kind == "too_large":
+                    self._cancel_later(local_id, generation)
+                raise
+            if reply.status == 404 and attempt == 0 and self.session_id is not None:
+                await self._renew(generation)
+                continue
+            message = reply.message
+            if message is None:
+                raise UpstreamError(
+                    self.server,
+                    "protocol" if reply.status < 400 else "unavailable",
+                    f"answered HTTP {reply.status} without a JSON-RPC response",
+                )
+            message["id"] = request.get("id")
+            return modern_response(method, message)
+        raise UpstreamError(self.server, "unavailable", "the session expired again as soon as it was renewed")
+
+    async def _answer(self, message: JSON) -> None:
+        """Reply to a server->client request that arrived during a call."""
+        method = message.get("method")
+        if method == "ping":
+            reply = jsonrpc.result(message["id"], {})
+        else:
+            reply = jsonrpc.error(
+                message["id"],
+                jsonrpc.METHOD_NOT_FOUND,
+                f"the gateway does not relay '{method}' requests from a 2025-era server to its clients",
+            )
+        await self._control(self._head, reply)
+
+    def _cancel_later(self, local_id: int, generation: int) -> None:
+        """Send notifications/cancelled without holding up the caller."""
+        if generation != self._generation:
+            return
+        cancel = jsonrpc.notification(
+            "notifications/cancelled", {"requestId": local_id, "reason": "cancelled by the gateway"}
+        )
+        task = asyncio.get_running_loop().create_task(self._control_quietly(cancel))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _control_quietly(self, message: JSON) -> None:
+        try:
+            async with asyncio.timeout(5):
+                await self._control(self._head, message)
+        except (TimeoutError, UpstreamError):
+            pass
+
+    async def _control(self, head: bytes, message: JSON) -> Reply:
+        return await exchange(self.server, self.pool, head, b"", jsonrpc.dumps(message), _CONTROL_BYTES)
+
+    # -- change notifications ---------------------------------------------------------
+
+    async def listen(self, request: JSON, ctx: CallContext) -> AsyncIterator[JSON]:
+        """The session's GET stream: the server's list_changed and resource updates, in 2026 form."""
+        params = request.get("params") or {}
+        wanted = params.get("notifications") or {}
+        for uri in wanted.get("resourceSubscriptions") or ():
+            subscribe = jsonrpc.request(next(self._ids), "resources/subscribe", {"uri": uri})
+            await self._control(self._head, subscribe)
+        async with self.pool.request(self._get_head) as response:
+            if response.status != 200:
+                status = response.status
+                raise UpstreamError(
+                    self.server, "protocol", f"has no notification stream (GET: HTTP {status})"
+                )
+            decoder = SSEDecoder()
+            async for chunk in response.chunks():
+                for data in decoder.feed(chunk):
+                    message = jsonrpc.loads(data)
+                    if not isinstance(message, dict):
+                        continue
+                    if "id" in message and "method" in message:
+                        await self._answer(message)
+                    elif "method" in message:
+                        yield message
