@@ -91,7 +91,7 @@ class AuthConfig(Model):
         default="none", description="none, builtin (embedded authorization server) or oidc."
     )
     issuer: str | None = Field(default=None, description="Authorization server issuer URL (oidc).")
-    audience: str | None = Field(default=None, description="Expected token audience; defaults to public_url.")
+    audience: str | None = Field(default=None, description="Expected token audience.")
     jwks_uri: str | None = Field(default=None, description="Where the issuer's signing keys are published.")
     scopes_supported: list[str] = Field(default_factory=list, description="Scopes advertised to clients.")
 
@@ -100,7 +100,7 @@ class TelemetryConfig(Model):
     """Where traces and metrics go, and the labels they carry."""
 
     otlp_endpoint: str | None = Field(default=None, description="OTLP collector URL; unset means no export.")
-    service_name: str | None = Field(default=None, description="service.name; defaults to the project.")
+    service_name: str | None = Field(default=None, description="OpenTelemetry service.name.")
     labels: dict[str, str] = Field(
         default_factory=dict, description="Added to every metric, span and log line."
     )
@@ -191,7 +191,7 @@ class Scopes(Model):
 
 
 class Risk(Model):
-    """How much harm a tool can do; shown in the catalog and used by policy."""
+    """How much harm a tool can do."""
 
     default: RiskLevel = Field(default="low", description="Risk of tools not listed in tools.")
     tools: dict[ToolName, RiskLevel] = Field(default_factory=dict, description="Risk per tool.")
@@ -206,7 +206,7 @@ class Deprecation(Model):
 
 
 class Lifecycle(Model):
-    """Ownership and purpose, for the catalog and reviews."""
+    """Ownership and purpose of the server."""
 
     owner: str | None = Field(default=None, description="Team or person responsible.")
     purpose: str | None = Field(default=None, description="Why the server exists.")
@@ -217,7 +217,7 @@ class Lifecycle(Model):
 
 
 class Slo(Model):
-    """Service level objectives; turned into alert rules."""
+    """Service level objectives for this server's calls."""
 
     latency_p99: Duration | None = Field(default=None, description="Highest 99th percentile call latency.")
     latency_p95: Duration | None = Field(default=None, description="Highest 95th percentile call latency.")
@@ -243,7 +243,7 @@ class Slo(Model):
 
 
 class Autoscale(Model):
-    """Replica range for Kubernetes (HorizontalPodAutoscaler)."""
+    """Replica range for deployments that scale (e.g. a Kubernetes HorizontalPodAutoscaler)."""
 
     min: int = Field(default=1, ge=1, description="Fewest replicas.")
     max: int = Field(default=1, ge=1, description="Most replicas.")
@@ -322,7 +322,7 @@ class ServerConfig(Model):
     risk: Risk = Field(default_factory=Risk, description="Risk level, default and per tool.")
     lifecycle: Lifecycle = Field(default_factory=Lifecycle, description="Owner, purpose, deprecation.")
     slo: Slo = Field(default_factory=Slo, description="Service level objectives.")
-    autoscale: Autoscale | None = Field(default=None, description="Replica range on Kubernetes.")
+    autoscale: Autoscale | None = Field(default=None, description="Replica range for deployments that scale.")
     tools: ToolFilter = Field(default_factory=ToolFilter, description="Which tools the gateway exposes.")
     cache: dict[ToolName, CachePolicy] = Field(
         default_factory=dict, description="Result cache per read-only tool."
@@ -394,7 +394,7 @@ class ComposeFile(Model):
     """mcp-compose.yaml: every MCP server of a project and the gateway in front of them."""
 
     version: Literal[1] = Field(default=1, description="Format version of this file; always 1.")
-    project: Name = Field(default="heady", description="Project name; used in metrics and manifests.")
+    project: Name = Field(default="heady", description="Project name.")
     gateway: GatewayConfig = Field(default_factory=GatewayConfig, description="The one endpoint.")
     servers: dict[Name, ServerConfig] = Field(
         default_factory=dict, description="The MCP servers, by name (the prefix of their tool names)."
