@@ -156,6 +156,12 @@ def _stage(stage: dict[str, Any]) -> str:
     rows = [_latency_row(name, op) for name, op in stage["ops"].items()]
     rows.append(_latency_row("all", stage))
     parts.append(_table(headers, rows))
+    if stage.get("generator_behind"):
+        lag = stage["generator_lag_ms"]["p99"]
+        parts.append(
+            f'<p class="fail">The generator itself sent due calls up to {lag} ms late (p99): '
+            "latency includes that delay; add workers or lower the rate.</p>"
+        )
     if stage["model"] == "open" and "service_latency_ms" in stage:
         svc = stage["service_latency_ms"]
         parts.append(

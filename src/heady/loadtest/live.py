@@ -57,6 +57,15 @@ def stage_table(stage: dict[str, Any]) -> RenderableType:
     if len(stage["ops"]) > 1:
         row("all", stage)
     lines: list[RenderableType] = [table, *(Text(k, "yellow") for k in kinds)]
+    if stage.get("generator_behind"):
+        lag = stage["generator_lag_ms"]["p99"]
+        lines.append(
+            Text(
+                f"warning: the generator itself sent due calls up to {lag:.1f}ms late (p99); "
+                "its latency includes that delay: add --workers or lower the rate",
+                "yellow",
+            )
+        )
     if stage.get("unsent"):
         lines.append(
             Text(f"{stage['unsent']} due calls were never sent (the target fell too far behind)", "yellow")

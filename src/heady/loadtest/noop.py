@@ -9,6 +9,7 @@ is limited by the generator, not by the target.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 
 import orjson
@@ -61,10 +62,8 @@ async def serve(port: int, host: str = "127.0.0.1") -> None:
 def main() -> None:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         sys.exit("usage: python -m heady.loadtest.noop PORT")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(int(sys.argv[1])))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ from heady.loadtest.stats import OpStats, Recorder
 FORMAT = 1
 
 
+LAG_WARNING_MS = 10.0
+
+
 def _ops(stats: OpStats, elapsed: float, open_model: bool, unsent: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {
         "requests": stats.requests,
@@ -65,6 +68,10 @@ def stage_report(result: StageResult) -> dict[str, Any]:
         "slo": [c.to_dict() for c in result.checks],
         "resources": result.steps[-1].resources,
     }
+    if open_model:
+        lag = recorder.lag
+        out["generator_lag_ms"] = {"p99": round(lag.percentile(99), 3), "max": round(lag.max, 3)}
+        out["generator_behind"] = lag.percentile(99) > LAG_WARNING_MS
     if stage.step is not None:
         out["steps"] = [
             {

@@ -156,6 +156,7 @@ class Runner:
                 if due >= load.end:
                     break
                 await _sleep_until(due)
+                self.recorder.lag.record(time.perf_counter() - due)
                 queue.put_nowait(due)
                 k += 1
                 if idle[0] == 0 and len(workers) < load.max_connections:

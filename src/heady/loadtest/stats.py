@@ -59,6 +59,7 @@ class Recorder:
         self.elapsed = 0.0
         self.calls = 0  # running totals for live progress
         self.failed = 0
+        self.lag = Latency()  # open model: how late the generator itself sent each due call
 
     def record(self, label: str, due: float, sent: float, done: float, error: str | None) -> None:
         op = self.ops.get(label)
@@ -84,6 +85,7 @@ class Recorder:
         for index, second in other.timeline.items():
             self.timeline.setdefault(index, Second()).merge(second)
         self.unsent += other.unsent
+        self.lag.add(other.lag)
         self.calls += other.calls
         self.failed += other.failed
         self.elapsed = max(self.elapsed, other.elapsed)
@@ -103,6 +105,7 @@ class Recorder:
             "elapsed": self.elapsed,
             "calls": self.calls,
             "failed": self.failed,
+            "lag": self.lag.encode(),
             "ops": {
                 label: (s.requests, dict(s.errors), s.latency.encode(), s.service.encode())
                 for label, s in self.ops.items()
@@ -116,6 +119,7 @@ class Recorder:
         recorder.unsent = data["unsent"]
         recorder.elapsed = data["elapsed"]
         recorder.calls, recorder.failed = data["calls"], data["failed"]
+        recorder.lag = Latency.decode(data["lag"])
         for label, (requests, errors, latency, service) in data["ops"].items():
             recorder.ops[label] = OpStats(
                 requests, Counter(errors), Latency.decode(latency), Latency.decode(service)
