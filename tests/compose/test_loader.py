@@ -325,3 +325,21 @@ def test_warnings_do_not_stop_loading(compose_dir: ComposeDir) -> None:
         "other machines, with auth.mode none (hint: listen on 127.0.0.1, or set gateway.auth.mode to "
         "builtin or oidc)"
     ]
+
+
+def test_extension_keys_hold_anchors_for_reuse(compose_dir: ComposeDir) -> None:
+    compose = compose_dir.load(
+        """
+        x-defaults: &defaults
+          restart: always
+          healthcheck: {interval: 5s}
+          env: {UNUSED: "${NOT_SET_ANYWHERE}"}
+        servers:
+          a:
+            <<: *defaults
+            command: [python, -m, a]
+            env: {A: "1"}
+        """
+    )
+    a = compose.servers["a"]
+    assert (a.restart, a.healthcheck.interval, a.env) == ("always", 5.0, {"A": "1"})

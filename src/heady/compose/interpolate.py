@@ -56,13 +56,15 @@ def interpolate(
     secrets: SecretResolver,
     skip: tuple[str, ...] = ("environments",),
 ) -> Interpolated:
-    """Resolve references in every string value of ``source`` (top-level keys in ``skip`` stay as written)."""
+    """Resolve references in every string value of ``source`` (top-level ``skip`` and ``x-`` keys stay)."""
     result = Interpolated(data=None)
     expander = _Expander(environ, secrets, result)
 
     def walk(value: Any, path: NodePath) -> Any:
         if isinstance(value, dict):
-            return {k: v if (not path and k in skip) else walk(v, (*path, k)) for k, v in value.items()}
+            return {
+                k: v if (not path and _skipped(k, skip)) else walk(v, (*path, k)) for k, v in value.items()
+            }
         if isinstance(value, list):
             return [walk(v, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, str) and "$" in value:
@@ -79,6 +81,11 @@ def interpolate(
 
     result.data = walk(source.data, ())
     return result
+
+
+def _skipped(key: object, skip: tuple[str, ...]) -> bool:
+    """Top-level keys left as written: ``skip`` and ``x-`` extension blocks (anchors only)."""
+    return isinstance(key, str) and (key in skip or key.startswith("x-"))
 
 
 class _Expander:

@@ -391,7 +391,14 @@ class ServerConfig(Model):
 
 
 class ComposeFile(Model):
-    """mcp-compose.yaml: every MCP server of a project and the gateway in front of them."""
+    """mcp-compose.yaml: every MCP server of a project and the gateway in front of them.
+
+    Top-level keys starting with "x-" are ignored: they hold YAML anchors to reuse.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra={"patternProperties": {"^x-": {}}}
+    )
 
     version: Literal[1] = Field(default=1, description="Format version of this file; always 1.")
     project: Name = Field(default="heady", description="Project name.")
@@ -402,6 +409,13 @@ class ComposeFile(Model):
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overlays deep-merged over the file with --env NAME."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extensions(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return value
 
     @field_validator("environments", mode="before")
     @classmethod
