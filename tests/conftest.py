@@ -91,3 +91,61 @@ def loadtest_server() -> Iterator[str]:
     yield base
     process.terminate()
     process.wait(10)
+
+
+class HttpServer:
+    """A server script started over HTTP with ``PORT`` set; its stderr goes to ``log``."""
+
+    def __init__(self, script: Path, port: int, log: Path, process: subprocess.Popen[bytes]) -> None:
+        self.script, self.port, self.log, self.process = script, port, log, process
+        self.url = f"http://127.0.0.1:{port}/mcp"
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after 10 s; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[Callable[..., HttpServer]]:
+    """Start a server script that reads PORT: ``http_server(script, cwd=..., env={...})``.
+
+    Returns once the port accepts connections (or fails with the server's stderr); every
+    server is stopped when the test ends.
+    """
+    import os
+    import time
+
+    started: list[HttpServer] = []
+
+    def start(script: Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> HttpServer:
+        port = free_port()
+        log = tmp_path / f"{script.stem}-{port}.log"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(
+                [PYTHON, str(script)],
+                cwd=cwd or tmp_path,
+                env={**os.environ, **(env or {}), "PORT": str(port)},
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        server = HttpServer(script, port, log, process)
+        started.append(server)
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    return server
+            time.sleep(0.05)
+        server.stop()
+        raise RuntimeError(f"{script.name} did not listen on {port}:\n{log.read_text()[-2000:]}")
+
+    yield start
+    for server in started:
+        server.stop()
