@@ -28,6 +28,9 @@ LogSink = Callable[[str, str], None]
 STARTUP_POLL = 0.1
 """Seconds between readiness probes while a server starts."""
 
+STDIO_FIRST_ANSWER = 10.0
+"""Seconds a starting stdio server has to answer ``server/discover`` before the ``initialize`` fallback."""
+
 
 class _Ended(Exception):
     """This run of the process is over; ``failed`` says whether the restart policy sees a failure."""
@@ -178,13 +181,16 @@ class Replica:
         check = self.config.healthcheck
         deadline = time.monotonic() + check.start_period
         seen = "no probe answered yet"
+        # stdio: the first request waits in the pipe while the process starts, so give it
+        # time before reading silence as "legacy server" and falling back to initialize
+        first = max(check.timeout, STDIO_FIRST_ANSWER) if self.config.transport == "stdio" else check.timeout
         exited = asyncio.ensure_future(process.wait())
         try:
             while True:
                 if exited.done():
                     raise _Ended(self._exit_message(process, "before it was ready"), failed=True)
                 try:
-                    return await self._probe(min(check.timeout, max(deadline - time.monotonic(), 0.1)))
+                    return await self._probe(min(first, max(deadline - time.monotonic(), 0.1)))
                 except ProbeError as exc:
                     seen = str(exc)
                 if time.monotonic() >= deadline:

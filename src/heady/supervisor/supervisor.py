@@ -103,11 +103,15 @@ class Supervisor:
         return [r.status for name in self.order for r in self.replicas[name]]
 
     def channels(self, name: str) -> list[StdioChannel]:
-        """The live stdio channels of server ``name``, one per running replica.
+        """The handshaken stdio channels of server ``name``, one per ready replica.
 
         A restarted process gets a new channel: fetch them again on each use.
         """
-        return [r.channel for r in self.replicas.get(name, []) if r.channel is not None]
+        return [
+            r.channel
+            for r in self.replicas.get(name, [])
+            if r.channel is not None and r.status.state == "ready"
+        ]
 
     def is_ready(self, name: str) -> bool:
         return any(r.status.state == "ready" for r in self.replicas.get(name, []))
