@@ -66,14 +66,21 @@ def test_processes_come_from_the_heady_up_status_file(compose: Path) -> None:
             {
                 "pid": os.getpid(),
                 "state": "running",
-                "servers": [
-                    {"name": "notes", "pid": 4242, "state": "ready"},
-                    {"name": "memory", "pid": None},
+                "servers": [  # the supervisor's ReplicaStatus records
+                    {"server": "notes", "replica": 0, "pid": 4242, "state": "ready"},
+                    {"server": "memory", "replica": 0, "pid": 4343, "state": "ready"},
+                    {"server": "memory", "replica": 1, "pid": 4444, "state": "ready"},
+                    {"server": "slow", "replica": 0, "pid": None, "state": "failed"},
                 ],
             }
         )
     )
-    assert resolve("notes", compose).processes == {"heady up": os.getpid(), "notes": 4242}
+    assert resolve("notes", compose).processes == {
+        "heady up": os.getpid(),
+        "notes": 4242,
+        "memory": 4343,
+        "memory#1": 4444,
+    }
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,11 @@ def processes_from_status(path: Path) -> dict[str, int]:
         if isinstance(node, dict):
             pid = node.get("pid")
             if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
-                found[str(node.get("name") or name or "process")] = pid
+                label = str(node.get("name") or node.get("server") or name or "process")
+                replica = node.get("replica")
+                if isinstance(replica, int) and replica > 0:
+                    label += f"#{replica}"  # the supervisor's name for a stdio server's second process
+                found[label] = pid
             for key, value in node.items():
                 walk(value, key if name in ("", "servers", "processes") else f"{name}.{key}")
         elif isinstance(node, list):
