@@ -343,3 +343,33 @@ def test_extension_keys_hold_anchors_for_reuse(compose_dir: ComposeDir) -> None:
     )
     a = compose.servers["a"]
     assert (a.restart, a.healthcheck.interval, a.env) == ("always", 5.0, {"A": "1"})
+
+
+def test_problem_in_a_merged_anchor_points_at_the_anchor(compose_dir: ComposeDir) -> None:
+    assert compose_dir.problems(
+        """
+        x-defaults: &defaults
+          restart: sometimes
+        servers:
+          a:
+            <<: *defaults
+            command: [python, -m, a]
+        """
+    ) == [
+        "mcp-compose.yaml:2:12: servers.a.restart: expected 'no', 'on-failure' or 'always', got 'sometimes' "
+        "(hint: restart: When the supervisor restarts the process.)"
+    ]
+
+
+def test_field_in_the_wrong_section_says_where_it_belongs(compose_dir: ComposeDir) -> None:
+    assert compose_dir.problems(
+        """
+        servers:
+          notes:
+            command: [python, -m, notes]
+            owner: team-notes
+        """
+    ) == [
+        "mcp-compose.yaml:4:5: servers.notes.owner: unknown field 'owner' "
+        "(hint: owner belongs in the lifecycle section: lifecycle: {owner: ...})"
+    ]

@@ -51,7 +51,7 @@ def _explain(
     kind, value = error["type"], error["input"]
     field = str(path[-1]) if path else ""
     if kind == "extra_forbidden":
-        return f"unknown field {field!r}", _did_you_mean(field, _field_names(root, path[:-1]))
+        return f"unknown field {field!r}", _unknown_field_hint(field, _model_at(root, path[:-1]))
     if kind == "missing":
         return f"missing required field {field!r}", _description(root, path) or f"add {field}: ..."
     if kind in ("value_error", "assertion_error"):
@@ -91,12 +91,18 @@ def _type_hint(kind: str) -> str | None:
     }.get(kind)
 
 
-def _did_you_mean(name: str, allowed: list[str]) -> str | None:
-    if not allowed:
+def _unknown_field_hint(name: str, model: type[BaseModel] | None) -> str | None:
+    """A close spelling, else the section one level down that has this field, else the list."""
+    if model is None:
         return None
+    allowed = list(model.model_fields)
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
+    for section, info in model.model_fields.items():
+        child = _as_model(info.annotation)
+        if child is not None and name in child.model_fields:
+            return f"{name} belongs in the {section} section: {section}: {{{name}: ...}}"
     return f"allowed here: {', '.join(allowed)}"
 
 
@@ -108,11 +114,6 @@ def _description(root: type[BaseModel], path: NodePath) -> str | None:
         return None
     description = model.model_fields[path[-1]].description
     return f"{path[-1]}: {description}" if description else None
-
-
-def _field_names(root: type[BaseModel], path: NodePath) -> list[str]:
-    model = _model_at(root, path)
-    return list(model.model_fields) if model is not None else []
 
 
 def _model_at(root: type[BaseModel], path: NodePath) -> type[BaseModel] | None:

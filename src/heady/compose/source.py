@@ -123,13 +123,12 @@ def _plain(node: Any, path: NodePath, source: Source) -> Any:
         for raw_key, value in node.items():
             key = _scalar(raw_key)
             child = (*path, key)
-            try:
-                line, col = node.lc.key(raw_key)
+            owner = _owner(node, raw_key)
+            if owner is not None:
+                line, col = owner.lc.key(raw_key)
                 source.keys[child] = (line + 1, col + 1)
-                vline, vcol = node.lc.value(raw_key)
+                vline, vcol = owner.lc.value(raw_key)
                 source.values[child] = (vline + 1, vcol + 1)
-            except (KeyError, TypeError):  # keys brought in by a YAML merge (<<) have no own position
-                pass
             out[key] = _plain(value, child, source)
         return out
     if isinstance(node, CommentedSeq):
@@ -144,6 +143,20 @@ def _plain(node: Any, path: NodePath, source: Source) -> Any:
             items.append(_plain(value, child, source))
         return items
     return _scalar(node)
+
+
+def _owner(node: CommentedMap, key: Any) -> CommentedMap | None:
+    """The mapping that holds ``key`` as written: ``node`` itself, or for a key brought in
+    with a YAML merge (``<<: *defaults``) the anchored mapping it came from."""
+    try:
+        node.lc.key(key)
+        return node
+    except (KeyError, TypeError):
+        pass
+    for merged in getattr(node, "merge", None) or []:
+        if isinstance(merged, CommentedMap) and key in merged:
+            return _owner(merged, key)
+    return None
 
 
 def _scalar(value: Any) -> Any:
