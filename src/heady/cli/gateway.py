@@ -19,7 +19,7 @@ from heady.cli.app import app
 from heady.cli.output import EXIT_USAGE, console, err_console, fail
 from heady.compose import DEFAULT_FILE, ComposeError, load_compose
 from heady.compose.model import ComposeFile, GatewayConfig
-from heady.gateway.service import GatewayService, ListenError
+from heady.gateway.service import GatewayService, GatewayStartError
 from heady.state import StateError
 from heady.supervisor import Supervisor, SupervisorError
 
@@ -91,6 +91,6 @@ def gateway(
         )
     try:
         asyncio.run(_run(compose))
-    except (ListenError, StateError, SupervisorError) as exc:
+    except (GatewayStartError, StateError, SupervisorError) as exc:
         fail(str(exc))
     console.print("heady: gateway stopped", highlight=False)

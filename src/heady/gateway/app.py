@@ -129,6 +129,8 @@ class Gateway:
 
     async def shutdown(self, drain: float = 30.0) -> None:
         """Stop taking streams, wait up to ``drain`` seconds for in-flight requests, close upstreams."""
+        if self.closing.is_set():
+            return
         self.closing.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), drain)

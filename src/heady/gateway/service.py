@@ -8,34 +8,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from heady.compose.model import ComposeFile
 from heady.gateway.app import Gateway
 from heady.gateway.server import make_server
 from heady.gateway.upstream.base import Upstream
+from heady.gateway.upstream.pool import UpstreamPool
 from heady.state import StateStore, open_state
 
 if TYPE_CHECKING:
     from heady.supervisor import Supervisor
 
 
-class ListenError(Exception):
-    """The gateway cannot listen where it was asked to."""
+class GatewayStartError(Exception):
+    """The gateway cannot start as configured (its address, or a server it cannot reach)."""
 
 
-def build_upstreams(compose: ComposeFile, supervisor: Supervisor | None) -> dict[str, Upstream]:
-    """One upstream per server from the upstream pool's factory; stdio ones use the supervisor's channels."""
-    from heady.gateway.upstream import create_upstream  # type: ignore[attr-defined]
-
-    upstreams: dict[str, Upstream] = {}
-    for name, config in compose.servers.items():
-        upstreams[name] = create_upstream(name, config, compose.gateway.limits, supervisor=supervisor)
-    return upstreams
+def build_upstreams(compose: ComposeFile, supervisor: Supervisor | None) -> Mapping[str, Upstream]:
+    """One upstream per server; stdio servers are reached through the supervisor's processes."""
+    try:
+        return UpstreamPool(compose, supervisor.channels if supervisor is not None else None)
+    except ValueError as exc:
+        raise GatewayStartError(str(exc)) from None
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket, or a ListenError that says what to do."""
+    """A listening socket, or a GatewayStartError that says what to do."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -43,7 +43,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ListenError(
+        raise GatewayStartError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
             "stop what uses the port or pick another with gateway.listen / --listen"
         ) from None
@@ -59,7 +59,7 @@ class GatewayService:
         compose: ComposeFile,
         supervisor: Supervisor | None = None,
         *,
-        upstreams: dict[str, Upstream] | None = None,
+        upstreams: Mapping[str, Upstream] | None = None,
         state: StateStore | None = None,
     ) -> None:
         self.compose = compose
