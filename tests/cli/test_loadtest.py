@@ -177,3 +177,83 @@ def test_unreachable_and_remote_targets_are_refused(tmp_path: Path) -> None:
     assert (
         done.returncode == 2 and "not a loopback address" in done.stderr and "--allow-remote" in done.stderr
     )
+
+
+def _example_stack(tmp_path: Path) -> tuple[Path, int]:
+    """The example compose file's notes server, on free ports, in a folder of its own."""
+    from ruamel.yaml import YAML
+
+    from conftest import EXAMPLES, free_port
+
+    example = YAML(typ="safe").load((EXAMPLES / "mcp-compose.yaml").read_text())
+    notes = example["servers"]["notes"]
+    notes.update(
+        {
+            "command": [PYTHON, str(EXAMPLES / "servers" / "notes.py")],
+            "cwd": str(EXAMPLES / "servers"),
+            "port": free_port(),
+            "env": {"NOTES_DB": str(tmp_path / "notes.db")},
+        }
+    )
+    gateway_port = free_port()
+    example["gateway"].update({"listen": f"127.0.0.1:{gateway_port}", "public_url": None})
+    compose = {
+        "version": 1,
+        "project": "loadtest",
+        "gateway": example["gateway"],
+        "servers": {"notes": notes},
+    }
+    path = tmp_path / "mcp-compose.yaml"
+    path.write_text(json.dumps(compose))
+    return path, gateway_port
+
+
+def _wait_ready(status: Path, process: subprocess.Popen[bytes], seconds: float = 60.0) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            doc: dict[str, Any] = json.loads(status.read_text())
+        except (OSError, ValueError):
+            doc = {}
+        if doc.get("servers") and all(s["state"] == "ready" for s in doc["servers"]):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError(f"heady up did not get the example server ready: {status.read_text()}")
+
+
+def test_loadtest_against_the_example_stack_under_heady_up(tmp_path: Path) -> None:
+    """`heady up` runs the example notes server; loadtest reads its SLO and watches its processes."""
+    compose, _ = _example_stack(tmp_path)
+    up = subprocess.Popen(
+        [HEADY, "up", "-f", str(compose)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env()
+    )
+    try:
+        status = _wait_ready(compose.parent / ".heady" / "status.json", up)
+        scenario = write(
+            tmp_path / "notes.yaml",
+            "mix:\n"
+            "  - {tool: add_note, args: {title: {words: 2}, body: {words: 8}}}\n"
+            "  - {tool: search_notes, weight: 3, args: {query: {choice: [amber, river, note]}}}\n"
+            "  - {list: tools, weight: 0.5}\n"
+            "stages: [{name: expected, rate: 60/s, requests: 300}]\n",
+        )
+        out = tmp_path / "result.json"
+        done = heady("notes", "-f", str(compose), "--direct", "--scenario", str(scenario), "--out", str(out),
+                     "--html", str(tmp_path / "report.html"))  # fmt: skip
+        result = json.loads(out.read_text())
+    finally:
+        up.terminate()
+        up.wait(30)
+    (stage,) = result["stages"]
+    assert stage["requests"] == 300 and set(stage["ops"]) == {"add_note", "search_notes", "tools/list"}
+    assert stage["errors_by_kind"] == {}
+    # The server's SLO from the compose file is checked, and the exit code follows the verdict.
+    assert [c["name"] for c in stage["slo"]] == ["latency_p99", "error_rate", "availability"]
+    assert done.returncode == (0 if result["verdict"]["passed"] else 1), done.stderr
+    # The processes heady up reported were watched during the run.
+    watched = {r["name"]: r for r in stage["resources"]}
+    assert watched["heady up"]["pid"] == status["pid"]
+    assert watched["notes"]["pid"] == status["servers"][0]["pid"]
+    assert watched["notes"]["cpu_seconds"] > 0 and watched["notes"]["rss_max_mb"] > 10
