@@ -139,6 +139,13 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
     assert by_name["echo"]["last_health"]["ok"] is True
     assert by_name["echo"]["uptime"] >= 0 and by_name["broken"]["uptime"] is None
 
+    again = heady("up", "-f", str(compose))
+    assert again.returncode == 1
+    assert again.stderr.strip() == (
+        f"error: a stack from {compose} is already running (heady up pid {up.proc.pid}); "
+        "stop it first, or see it with 'heady ps'"
+    )
+
     table = heady("ps", "-f", str(compose))
     assert table.returncode == 0
     assert f"uptest: http://127.0.0.1:{gateway}/mcp (heady up pid {up.proc.pid})" in table.stdout

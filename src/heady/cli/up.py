@@ -20,6 +20,7 @@ from heady.cli.ps import format_uptime, status_table
 from heady.compose import DEFAULT_FILE, ComposeError, load_compose
 from heady.stack import Stack
 from heady.supervisor import ReplicaStatus, SupervisorError
+from heady.supervisor.statusfile import pid_alive, read_status, status_path
 
 
 class _Display:
@@ -108,6 +109,12 @@ def up(
         compose = load_compose(file, env=env)
     except ComposeError as exc:
         fail(str(exc))
+    running = read_status(status_path(file))
+    if running and running.get("state") != "stopped" and pid_alive(running.get("pid")):
+        fail(
+            f"a stack from {file} is already running (heady up pid {running['pid']}); "
+            "stop it first, or see it with 'heady ps'"
+        )
     display = _Display(live=console.is_terminal)
     try:
         stack = Stack(compose, log=display.log, on_change=display.changed, on_ready=display.ready)
