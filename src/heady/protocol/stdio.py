@@ -177,7 +177,7 @@ class StdioChannel:
         except BaseException as exc:
             answered = pending.future.done() and not pending.future.cancelled()
             if not answered and self.close_reason is None:
-                reason = "timed out" if isinstance(exc, TimeoutError) else "cancelled by the client"
+                reason = "timed out" if isinstance(exc, TimeoutError) else "cancelled"
                 self._write_quietly(
                     jsonrpc.notification("notifications/cancelled", {"requestId": local_id, "reason": reason})
                 )
