@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from heady.cli.app import app
 from heady.cli.output import EXIT_USAGE, console, err_console, fail
-from heady.compose import DEFAULT_FILE, ComposeError, load_compose
+from heady.compose import DEFAULT_FILE, ComposeError, ComposeUsageError, load_compose
 from heady.compose.model import ComposeFile, GatewayConfig
 from heady.gateway.service import GatewayService, GatewayStartError
 from heady.state import StateError
@@ -74,6 +74,8 @@ def gateway(
     """
     try:
         compose = load_compose(file, env=env)
+    except ComposeUsageError as exc:
+        fail(str(exc), EXIT_USAGE)
     except ComposeError as exc:
         fail(str(exc))
     if listen is not None:
