@@ -71,7 +71,7 @@ def stage_table(stage: dict[str, Any]) -> RenderableType:
             Text(f"{stage['unsent']} due calls were never sent (the target fell too far behind)", "yellow")
         )
     for check in stage["slo"]:
-        lines.append(_check_text(check))
+        lines.append(_check_text(check, gating=stage["gate"]))
     if "steps" in stage:
         for step in stage["steps"]:
             mark = "ok" if step["passed"] else "BREACH"
@@ -94,12 +94,14 @@ def stage_table(stage: dict[str, Any]) -> RenderableType:
     return Group(*lines)
 
 
-def _check_text(check: dict[str, Any]) -> Text:
+def _check_text(check: dict[str, Any], gating: bool = True) -> Text:
     def fmt(value: float) -> str:
         return f"{value:.2f}ms" if check["unit"] == "ms" else f"{100 * value:.3g}%"
 
     sign = ">=" if check["name"] == "availability" else "<="
     style, mark = ("green", "ok") if check["ok"] else ("bold red", "BREACH")
+    if not gating:
+        style, mark = "dim", f"{mark} (this stage does not gate)"
     return Text(
         f"  SLO {check['name']}: {fmt(check['measured'])} ({sign} {fmt(check['limit'])}) {mark}", style
     )
