@@ -1,0 +1,66 @@
+"""ConcurrencyLimiter: bounded in-flight, bounded queue, refusal beyond both."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from heady.gateway.upstream.limiter import ConcurrencyLimiter, Overloaded
+
+
+async def test_in_flight_and_queue_are_bounded() -> None:
+    limiter = ConcurrencyLimiter(max_in_flight=2, max_queue=2)
+    release = asyncio.Event()
+    running = 0
+    peak = 0
+
+    async def work() -> None:
+        nonlocal running, peak
+        async with limiter.slot():
+            running += 1
+            peak = max(peak, running)
+            await release.wait()
+            running -= 1
+
+    tasks = [asyncio.create_task(work()) for _ in range(4)]
+    await asyncio.sleep(0.05)
+    assert (limiter.in_flight, limiter.waiting) == (2, 2)
+    with pytest.raises(Overloaded) as refused:
+        async with limiter.slot():
+            pass
+    assert refused.value.retry_after >= 1
+    release.set()
+    await asyncio.gather(*tasks)
+    assert peak == 2
+    assert (limiter.in_flight, limiter.waiting) == (0, 0)
+
+
+async def test_a_cancelled_waiter_leaves_the_queue() -> None:
+    limiter = ConcurrencyLimiter(max_in_flight=1, max_queue=1)
+    hold = asyncio.Event()
+
+    async def holder() -> None:
+        async with limiter.slot():
+            await hold.wait()
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(holder())
+    await asyncio.sleep(0.01)
+    assert limiter.waiting == 1
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    assert limiter.waiting == 0
+    hold.set()
+    await first
+    async with limiter.slot():
+        assert limiter.in_flight == 1
+
+
+async def test_zero_queue_refuses_as_soon_as_all_slots_are_busy() -> None:
+    limiter = ConcurrencyLimiter(max_in_flight=1, max_queue=0)
+    async with limiter.slot():
+        with pytest.raises(Overloaded):
+            async with limiter.slot():
+                pass
