@@ -59,8 +59,40 @@ def test_valid_file_exits_0_with_a_summary(tmp_path: Path) -> None:
     write(tmp_path, VALID)
     result = heady("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "mcp-compose.yaml: valid, 2 servers (notes, memory)\n"
+    assert result.stdout.splitlines() == [
+        "mcp-compose.yaml:10:23: environments.prod.gateway.listen: warning: the gateway listens on 0.0.0.0, "
+        "reachable from other machines, with auth.mode none (hint: listen on 127.0.0.1, or set "
+        "gateway.auth.mode to builtin or oidc)",
+        "mcp-compose.yaml: valid, 2 servers (notes, memory), 1 warning",
+    ]
     assert result.stderr == ""
+
+
+def test_without_env_every_overlay_is_checked(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+        servers:
+          notes: {command: [python, -m, notes], port: 9101}
+        environments:
+          stage:
+            servers:
+              notes: {env: {TOKEN: "${secret:stage_token}"}}
+          prod:
+            servers:
+              notes: {autoscale: {min: 3, max: 6}, helthcheck: {}}
+        """,
+    )
+    result = heady("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "mcp-compose.yaml:9:44: environments.prod.servers.notes.helthcheck: unknown field 'helthcheck' "
+        "(hint: did you mean 'healthcheck'?)",
+        "mcp-compose.yaml: 1 error",
+    ]
+    assert heady("validate", "--env", "stage", cwd=tmp_path).returncode == 1
+    valid = heady("validate", "--env", "stage", cwd=tmp_path, env={"HEADY_SECRET_STAGE_TOKEN": "x"})
+    assert valid.returncode == 0, valid.stdout
 
 
 def test_env_overlay_warning_is_printed_and_still_valid(tmp_path: Path) -> None:

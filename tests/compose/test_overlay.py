@@ -8,7 +8,9 @@ import pytest
 from compose_support import ComposeDir
 
 from heady.compose import ComposeError, ComposeUsageError
+from heady.compose.loader import overlay_problems
 from heady.compose.overlay import deep_merge
+from heady.secrets import EnvSecrets
 
 FILE = """
 gateway:
@@ -107,3 +109,21 @@ def test_deep_merge_semantics() -> None:
     overlay = {"a": {"c": [3], "e": None}, "d": {"now": "a map"}}
     assert deep_merge(base, overlay) == {"a": {"b": 1, "c": [3], "e": None}, "d": {"now": "a map"}}
     assert base == {"a": {"b": 1, "c": [1, 2]}, "d": "x"}
+
+
+def test_overlay_problems_checks_every_overlay_once(compose_dir: ComposeDir) -> None:
+    path = compose_dir.write(
+        FILE
+        + """
+  stage:
+    gateway: {listen: "0.0.0.0:8081"}
+    servers:
+      notes: {env: {TOKEN: "${secret:stage_only}"}}
+"""
+    )
+    found = overlay_problems(path, environ=compose_dir.environ, secrets=EnvSecrets({}))
+    assert [(p.line, p.path, p.severity) for p in found] == [
+        (30, "environments.broken.servers.notes.port", "error"),
+        (31, "environments.broken.servers.notes.healthcheck.intervall", "error"),
+        (35, "environments.stage.gateway.listen", "warning"),
+    ]

@@ -11,6 +11,7 @@ import typer
 from heady.cli.app import app
 from heady.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, fail
 from heady.compose import DEFAULT_FILE, ComposeError, ComposeUsageError, Problem, load_compose, render_schema
+from heady.compose.loader import overlay_problems
 
 EXAMPLES = """
 Examples:
@@ -40,8 +41,9 @@ def validate(
 ) -> None:
     """Check a compose file: every problem at once, each with file:line:column, field and a hint.
 
-    Exit code 0 when the file is valid (warnings allowed), 1 when it has errors,
-    2 when it cannot be read or --env names no environment.
+    Without --env, every overlay under environments: is checked as well. Exit code 0
+    when the file is valid (warnings allowed), 1 when it has errors, 2 when it
+    cannot be read or --env names no environment.
     """
     if print_schema:
         typer.echo(render_schema(), nl=False)
@@ -49,21 +51,26 @@ def validate(
     servers: list[str] = []
     try:
         compose = load_compose(file, env=env)
+        problems = compose.warnings
+        servers = list(compose.servers)
     except ComposeUsageError as exc:
         if as_json:
             _report(file, env, exc.problems, servers, as_json)
             raise typer.Exit(EXIT_USAGE) from None
         fail("\n".join(str(p) for p in exc.problems), EXIT_USAGE)
     except ComposeError as exc:
-        _report(file, env, exc.problems, servers, as_json)
-        raise typer.Exit(EXIT_FAILED) from None
-    servers = list(compose.servers)
-    _report(file, env, compose.warnings, servers, as_json)
+        problems = exc.problems
+    if env is None:  # overlays are checked too, so CI catches a typo in environments.prod
+        problems = sorted([*problems, *overlay_problems(file)], key=lambda p: p.sort_key)
+    _report(file, env, problems, servers, as_json)
+    if any(p.severity == "error" for p in problems):
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _report(file: Path, env: str | None, problems: list[Problem], servers: list[str], as_json: bool) -> None:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    servers = [] if errors else servers
     if as_json:
         document = {
             "file": str(file),

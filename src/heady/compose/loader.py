@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,12 @@ from heady.compose.errors import ComposeError, ComposeUsageError, Problem
 from heady.compose.interpolate import interpolate
 from heady.compose.model import ComposeFile
 from heady.compose.overlay import apply_overlay, deep_merge
-from heady.compose.source import parse
+from heady.compose.source import NodePath, Source, parse
 from heady.secrets import SecretResolver, default_resolver
 
 DEFAULT_FILE = "mcp-compose.yaml"
 
-__all__ = ["DEFAULT_FILE", "deep_merge", "load_compose"]
+__all__ = ["DEFAULT_FILE", "deep_merge", "load_compose", "overlay_problems"]
 
 
 def load_compose(
@@ -45,6 +46,62 @@ def load_compose(
     """
     path = Path(path)
     environ = os.environ if environ is None else environ
+    source = _parse_file(path)
+    if env is not None:
+        source = apply_overlay(source, env)
+    resolver = secrets if secrets is not None else default_resolver(path.resolve().parent, environ)
+    compose, problems = _build(source, path, env, environ, resolver)
+    if compose is None or any(p.severity == "error" for p in problems):
+        raise ComposeError(problems)
+    compose._warnings = problems
+    return compose
+
+
+def overlay_problems(
+    path: str | Path = DEFAULT_FILE,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets: SecretResolver | None = None,
+) -> list[Problem]:
+    """Problems that only show with an overlay applied, for every overlay in the file.
+
+    So ``heady validate`` without ``--env`` still catches a typo in ``environments.prod``.
+    Only problems located inside the overlay are kept (the base file's own problems are
+    reported once, by ``load_compose``), their path is the overlay's
+    (``environments.prod.servers...``), and unset variables or secrets are not problems
+    here: they belong to the machine that runs that environment.
+    """
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    try:
+        base = _parse_file(path)
+    except ComposeError:
+        return []
+    envs = base.data.get("environments")
+    if not isinstance(envs, dict):
+        return []
+    resolver = secrets if secrets is not None else default_resolver(path.resolve().parent, environ)
+    problems: list[Problem] = []
+    for name in envs:
+        prefix: NodePath = ("environments", name)
+        lines = [m[0] for t in (base.keys, base.values) for p, m in t.items() if p[:2] == prefix]
+        try:
+            source = apply_overlay(base, str(name))
+            _, found = _build(source, path, str(name), environ, resolver, lenient=True)
+        except ComposeError as exc:
+            found = exc.problems
+        for problem in found:
+            if problem.line is not None and lines and min(lines) <= problem.line <= max(lines):
+                inside = f"environments.{name}" + (f".{problem.path}" if problem.path else "")
+                problems.append(
+                    replace(
+                        problem, path=problem.path if problem.path.startswith("environments.") else inside
+                    )
+                )
+    return problems
+
+
+def _parse_file(path: Path) -> Source:
     source = parse(_read(path), str(path))
     if source.data is None:
         raise ComposeError(
@@ -60,11 +117,22 @@ def load_compose(
                 )
             ]
         )
-    if env is not None:
-        source = apply_overlay(source, env)
-    resolver = secrets if secrets is not None else default_resolver(path.resolve().parent, environ)
+    return source
+
+
+def _build(
+    source: Source,
+    path: Path,
+    env: str | None,
+    environ: Mapping[str, str],
+    resolver: SecretResolver,
+    lenient: bool = False,
+) -> tuple[ComposeFile | None, list[Problem]]:
+    """Interpolate, validate and check ``source``: the model (None when invalid) and every
+    problem, sorted by position. ``lenient`` drops unresolved references (and the problems
+    they would cause) instead of reporting them."""
     resolved = interpolate(source, environ, resolver)
-    problems = list(resolved.problems)
+    problems = [] if lenient else list(resolved.problems)
     compose: ComposeFile | None = None
     invalid: frozenset[str] = frozenset()
     try:
@@ -78,10 +146,7 @@ def load_compose(
         problems.extend(run_checks(compose, source, environ, invalid))
     problems = [_hidden(p, resolved.hide) for p in problems]
     problems.sort(key=lambda p: p.sort_key)
-    if compose is None or invalid or any(p.severity == "error" for p in problems):
-        raise ComposeError(problems)
-    compose._warnings = problems
-    return compose
+    return (None if invalid else compose), problems
 
 
 def _valid_part(data: dict[str, Any], exc: ValidationError) -> tuple[ComposeFile | None, frozenset[str]]:
