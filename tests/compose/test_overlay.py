@@ -127,3 +127,18 @@ def test_overlay_problems_checks_every_overlay_once(compose_dir: ComposeDir) -> 
         (31, "environments.broken.servers.notes.healthcheck.intervall", "error"),
         (35, "environments.stage.gateway.listen", "warning"),
     ]
+
+
+def test_overlay_problems_include_a_nested_environments_section(compose_dir: ComposeDir) -> None:
+    path = compose_dir.write(
+        """
+        servers: {notes: {command: [python, -m, notes]}}
+        environments:
+          prod:
+            environments: {}
+        """
+    )
+    assert [str(p) for p in overlay_problems(path, environ=compose_dir.environ)] == [
+        f"{path}:4:5: environments.prod.environments: an overlay cannot define environments "
+        "(hint: move it to the top-level environments section)"
+    ]

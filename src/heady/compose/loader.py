@@ -88,17 +88,19 @@ def overlay_problems(
         try:
             source = apply_overlay(base, str(name))
             _, found = _build(source, path, str(name), environ, resolver, lenient=True)
-        except ComposeError as exc:
-            found = exc.problems
+        except ComposeError as exc:  # a malformed overlay; its shape is reported by the base file
+            found = [p for p in exc.problems if p.path != f"environments.{name}"]
         for problem in found:
             if problem.line is not None and lines and min(lines) <= problem.line <= max(lines):
-                inside = f"environments.{name}" + (f".{problem.path}" if problem.path else "")
-                problems.append(
-                    replace(
-                        problem, path=problem.path if problem.path.startswith("environments.") else inside
-                    )
-                )
+                problems.append(replace(problem, path=_within(f"environments.{name}", problem.path)))
     return problems
+
+
+def _within(prefix: str, path: str) -> str:
+    """The path of a merged value as written inside the overlay at ``prefix``."""
+    if path.startswith("environments."):
+        return path
+    return f"{prefix}.{path}" if path else prefix
 
 
 def _parse_file(path: Path) -> Source:

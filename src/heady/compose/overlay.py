@@ -29,8 +29,9 @@ def apply_overlay(source: Source, env: str) -> Source:
     """A new Source with ``environments.<env>`` merged in; an unknown env lists the defined ones."""
     data = source.data if isinstance(source.data, dict) else {}
     envs = data.get("environments")
-    defined = sorted(str(k) for k in envs) if isinstance(envs, dict) else []
-    if env not in defined:
+    names = {str(k): k for k in envs} if isinstance(envs, dict) else {}
+    defined = sorted(names)
+    if env not in names:
         hint = (
             f"defined environments: {', '.join(defined)}"
             if defined
@@ -40,8 +41,8 @@ def apply_overlay(source: Source, env: str) -> Source:
             [source.problem(("environments",), f"no environment named {env!r}", hint, at_key=True)]
         )
     assert isinstance(envs, dict)
-    prefix: NodePath = ("environments", env)
-    overlay = envs[env] if envs[env] is not None else {}
+    prefix: NodePath = ("environments", names[env])
+    overlay = envs[names[env]] if envs[names[env]] is not None else {}
     if not isinstance(overlay, dict):
         raise ComposeError(
             [
