@@ -140,6 +140,8 @@ def _latency_row(name: str, op: dict[str, Any]) -> list[Any]:
 
 def _stage(stage: dict[str, Any]) -> str:
     verdict = '<span class="pass">pass</span>' if stage["passed"] else '<span class="fail">SLO breach</span>'
+    if not stage["gate"]:
+        verdict = '<span class="muted">does not gate</span>'
     parts = [
         f"<h2>Stage {escape(stage['name'])}: {escape(stage['load'])} ({stage['model']} model)"
         f" &middot; {verdict}</h2>",
