@@ -373,3 +373,20 @@ def test_field_in_the_wrong_section_says_where_it_belongs(compose_dir: ComposeDi
         "mcp-compose.yaml:4:5: servers.notes.owner: unknown field 'owner' "
         "(hint: owner belongs in the lifecycle section: lifecycle: {owner: ...})"
     ]
+
+
+def test_number_bounds_say_the_bound(compose_dir: ComposeDir) -> None:
+    assert compose_dir.problems(
+        """
+        servers:
+          notes:
+            command: [python, -m, notes]
+            port: 70000
+            replicas: 0
+        """
+    ) == [
+        "mcp-compose.yaml:4:11: servers.notes.port: expected a number less than or equal to 65535, got 70000 "
+        "(hint: port: Port of a launched http server.)",
+        "mcp-compose.yaml:5:15: servers.notes.replicas: expected a number greater than or equal to 1, got 0 "
+        "(hint: replicas: Processes of a stdio server.)",
+    ]

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from heady.compose.errors import Problem
 from heady.compose.interpolate import Interpolated
+from heady.compose.model import NAME_PATTERN
 from heady.compose.source import NodePath, Source
 
 _NAME_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter (at most 63 characters)"
@@ -30,7 +31,7 @@ def diagnose(
     for error in exc.errors():
         loc = tuple(error["loc"])
         at_key = bool(loc) and loc[-1] == "[key]"
-        path: NodePath = tuple(p for p in loc if p != "[key]")  # type: ignore[misc]
+        path: NodePath = tuple(p for p in loc if p != "[key]")
         if path in resolved.failed:
             continue
         message, hint = _explain(error, path, root, resolved)
@@ -58,7 +59,7 @@ def _explain(
         text = str(error["ctx"]["error"]) if error.get("ctx") else error["msg"]
         message, _, hint = text.partition("; ")
         return message, hint or _description(root, path)
-    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern", "").startswith("^[a-z]"):
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
         return f"{resolved.show(path, value)} is not a valid name", _NAME_RULE
     shown = resolved.show(path, value)
     msg = error["msg"]
@@ -71,6 +72,8 @@ def _explain(
 
 def _plain_words(expected: str) -> str:
     """pydantic's wording with the type names a YAML author would use."""
+    if expected.startswith(("greater than", "less than")):
+        expected = "a number " + expected
     return (
         expected.replace("a valid dictionary like ", "a mapping of ")
         .replace("a valid dictionary", "a mapping")

@@ -27,7 +27,8 @@ from heady.secrets.redaction import redact
 
 RiskLevel = Literal["low", "medium", "high", "critical"]
 ProtocolVersion = Literal["auto", "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 def _tool_name(value: str) -> str:
