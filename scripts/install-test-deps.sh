@@ -23,3 +23,5 @@ export npm_config_yes=true
 for pkg in @modelcontextprotocol/server-memory@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31; do
   npm exec --yes --package="$pkg" -- true >/dev/null 2>&1 </dev/null || echo "warning: could not pre-fetch $pkg" >&2
 done
+# mcp-remote: the bridge `heady config clients` puts in Claude Desktop entries (tests run it).
+npm exec --yes --package=mcp-remote@0.15 -- true >/dev/null 2>&1 </dev/null || echo "warning: could not pre-fetch mcp-remote@0.15" >&2
