@@ -14,7 +14,7 @@ from typing import Any
 
 from heady.compose.errors import Problem
 from heady.compose.source import NodePath, Source
-from heady.secrets import SecretNotFound, SecretResolver
+from heady.secrets import SecretNotFound, SecretResolver, register_secret
 from heady.secrets.resolver import NAME as SECRET_NAME
 
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
@@ -152,6 +152,7 @@ class _Expander:
             errors.append((f"secret {name!r} is not set", missing.hint))
             return ""
         if value:
+            register_secret(value)  # whatever the resolver, repr() and logs mask it
             self.out.secrets[value] = f"${{secret:{name}}}"
         return value
 
