@@ -1,10 +1,9 @@
 """The stack: the supervisor and the gateway, started from one compose file in one asyncio loop.
 
 ``heady up`` runs a Stack until it is told to stop. The supervisor starts every
-server the file launches; the gateway (when the gateway room provides one, see
-``make_gateway``) is served from the same loop and starts at once, reporting partial
-availability while servers come up. The status of every server is kept in
-``.heady/status.json`` beside the compose file for ``heady ps``.
+server the file launches; the gateway (``make_gateway``) is served from the same loop
+and starts at once, reporting partial availability while servers come up. The status
+of every server is kept in ``.heady/status.json`` beside the compose file for ``heady ps``.
 """
 
 from __future__ import annotations
@@ -18,26 +17,39 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from heady.compose.model import ComposeFile
-from heady.supervisor import ReplicaStatus, Supervisor
+from heady.supervisor import ReplicaStatus, Supervisor, SupervisorError
 from heady.supervisor.process import GRACE
 from heady.supervisor.replica import LogSink
 from heady.supervisor.statusfile import status_path, write_status
 
 
 class Gateway(Protocol):
-    """What the stack needs from the gateway: serve until ``stop`` is set, in this loop."""
+    """What the stack needs from a gateway: serve until ``stop`` is set, in this loop.
+
+    A gateway may also define ``server_ready(name: str) -> None``: the stack calls it each
+    time a server process becomes ready (first start and every restart), so the gateway
+    can connect at once instead of waiting for its own retry.
+    """
 
     async def serve(self, stop: asyncio.Event) -> None: ...
 
 
-def make_gateway(compose: ComposeFile, supervisor: Supervisor) -> Gateway | None:
-    """The gateway served next to the servers; None runs the servers alone.
+class StackError(Exception):
+    """The stack cannot start as declared; the message names what and how to fix it."""
 
-    Plug-in point for the gateway room: return an object whose ``serve`` runs the
-    ASGI app with uvicorn on ``compose.gateway.listen``, taking upstream state from
-    ``supervisor`` (``statuses()``, ``is_ready(name)``, ``channels(name)`` for stdio).
+
+def make_gateway(compose: ComposeFile, supervisor: Supervisor) -> Gateway | None:
+    """The gateway served next to the servers, on ``compose.gateway.listen``.
+
+    It takes upstream state from ``supervisor`` (``channels(name)`` for stdio servers),
+    starts at once and reports partial availability while servers come up.
     """
-    return None
+    from heady.gateway.service import GatewayService, GatewayStartError
+
+    try:
+        return GatewayService(compose, supervisor)
+    except GatewayStartError as exc:
+        raise StackError(f"gateway: {exc}") from None
 
 
 class Stack:
@@ -57,7 +69,10 @@ class Stack:
         self._on_change = on_change
         self._on_ready = on_ready
         extra = {"log": log} if log is not None else {}
-        self.supervisor = Supervisor(compose, on_change=self._changed, grace=grace, **extra)
+        try:
+            self.supervisor = Supervisor(compose, on_change=self._changed, grace=grace, **extra)
+        except SupervisorError as exc:
+            raise StackError(str(exc)) from None
         self.gateway = gateway(compose, self.supervisor)
         self.status_file: Path = status_path(compose.path or compose.base_dir / "mcp-compose.yaml")
         self.started_at = time.time()
@@ -71,6 +86,8 @@ class Stack:
     def _changed(self, status: ReplicaStatus) -> None:
         self._write_status()
         self._wake.set()
+        if status.state == "ready" and (hook := getattr(self.gateway, "server_ready", None)) is not None:
+            hook(status.server)
         if self._on_change is not None:
             self._on_change(status)
 

@@ -1,4 +1,4 @@
-"""`heady up` as a real subprocess: endpoint line, `heady ps`, SIGTERM, nothing left running."""
+"""`heady up` as a real subprocess: endpoint line, the gateway, `heady ps`, SIGTERM, nothing left running."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 
 from conftest import FIXTURES, PYTHON, free_port, write_compose
+from heady.protocol import versions
 
 HEADY = str(Path(PYTHON).parent / "heady")
 MEMORY = "@modelcontextprotocol/server-memory@2026.8.31"
@@ -128,6 +130,24 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
     assert "broken | crashing at start: configuration is broken" in up.out
     assert "tools | stdio echo starting" in up.out
 
+    # the gateway runs in the same process and reaches every ready server, stdio ones through
+    # the supervisor's channels (it connects on its own schedule: wait, bounded, for all three)
+    wanted = {"echo__echo", "tools__echo", "memory__create_entities"}
+    names: set[str] = set()
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": versions.modern_meta()}}
+    deadline = time.monotonic() + 30
+    while not wanted <= names and time.monotonic() < deadline:
+        listed = httpx.post(
+            f"http://127.0.0.1:{gateway}/mcp",
+            json=request,
+            headers={"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"},
+            timeout=30,
+        )
+        names = {tool["name"] for tool in listed.json()["result"]["tools"]}
+        time.sleep(0.2)
+    assert wanted <= names
+    assert not any(name.startswith("broken__") for name in names)
+
     ps = heady("ps", "-f", str(compose), "--json")
     assert ps.returncode == 0, ps.stderr
     doc = json.loads(ps.stdout)
@@ -170,10 +190,19 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
 
 
 def test_up_exits_1_when_every_server_fails_naming_each_cause(heady_up: Any, tmp_path: Path) -> None:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        taken = holder.getsockname()[1]
+    taken = free_port()  # held by another (non-MCP) web server
+    holder = subprocess.Popen(
+        [PYTHON, str(FIXTURES / "supervisor_never_ready_server.py")], env={**os.environ, "PORT": str(taken)}
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline and holder.poll() is None
+            try:
+                socket.create_connection(("127.0.0.1", taken), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
         compose = write_compose(
             tmp_path,
             {
@@ -188,8 +217,11 @@ def test_up_exits_1_when_every_server_fails_naming_each_cause(heady_up: Any, tmp
         )
         up = heady_up(compose)
         assert up.proc.wait(120) == 1
+    finally:
+        holder.terminate()
+        holder.wait(10)
     err = "\n".join(up.err)
-    assert f"error: server 'busy': port {taken} is already in use by pid {os.getpid()}" in err
+    assert f"error: server 'busy': port {taken} is already in use by pid {holder.pid} (" in err
     assert (
         "error: server 'crash': exited with code 3 before it was ready; 1 restarts within 60s, "
         "not restarting (see backoff.max_restarts)"

@@ -18,8 +18,8 @@ from heady.cli.app import app
 from heady.cli.output import EXIT_FAILED, EXIT_OK, console, err_console, fail
 from heady.cli.ps import format_uptime, status_table
 from heady.compose import DEFAULT_FILE, ComposeError, load_compose
-from heady.stack import Stack
-from heady.supervisor import ReplicaStatus, SupervisorError
+from heady.stack import Stack, StackError
+from heady.supervisor import ReplicaStatus
 from heady.supervisor.statusfile import pid_alive, read_status, status_path
 
 
@@ -118,7 +118,7 @@ def up(
     display = _Display(live=console.is_terminal)
     try:
         stack = Stack(compose, log=display.log, on_change=display.changed, on_ready=display.ready)
-    except SupervisorError as exc:
+    except StackError as exc:
         fail(str(exc))
     started = time.monotonic()
     try:
