@@ -10,8 +10,15 @@ import typer
 
 from heady.cli.app import app
 from heady.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, fail
-from heady.compose import DEFAULT_FILE, ComposeError, ComposeUsageError, Problem, load_compose, render_schema
-from heady.compose.loader import overlay_problems
+from heady.compose import (
+    DEFAULT_FILE,
+    ComposeError,
+    ComposeUsageError,
+    Problem,
+    load_compose,
+    overlay_problems,
+    render_schema,
+)
 
 EXAMPLES = """
 Examples:

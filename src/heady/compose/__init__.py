@@ -1,7 +1,7 @@
 """The mcp-compose.yaml model: load, interpolate, overlay, validate."""
 
 from heady.compose.errors import ComposeError, ComposeUsageError, Problem
-from heady.compose.loader import DEFAULT_FILE, load_compose
+from heady.compose.loader import DEFAULT_FILE, load_compose, overlay_problems
 from heady.compose.model import ComposeFile, GatewayConfig, Limits, RateLimit, ServerConfig
 from heady.compose.schema import json_schema, render_schema
 
@@ -17,5 +17,6 @@ __all__ = [
     "ServerConfig",
     "json_schema",
     "load_compose",
+    "overlay_problems",
     "render_schema",
 ]

@@ -77,6 +77,8 @@ class FileSecrets:
             text = path.read_text()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise SecretNotFound(name, [self.describe(name)]) from None
+        except PermissionError:
+            raise SecretNotFound(name, [f"make {path} readable by this user"]) from None
         return text[:-1] if text.endswith("\n") else text
 
     def describe(self, name: str) -> str:
