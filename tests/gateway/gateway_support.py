@@ -105,6 +105,7 @@ async def serve(
             if task.done():
                 task.result()
             await asyncio.sleep(0.01)
+        await gateway.started()
         yield Served(gateway, port)
     finally:
         server.should_exit = True

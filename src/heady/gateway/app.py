@@ -120,12 +120,21 @@ class Gateway:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._starting: asyncio.Future[Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        if self.manage_upstreams:
-            await asyncio.gather(*(u.start() for u in self.upstreams.values()))
+        """Start the upstreams without waiting for them: the gateway serves at once, partially if need be."""
+        if self.manage_upstreams and self._starting is None:
+            self._starting = asyncio.ensure_future(
+                asyncio.gather(*(u.start() for u in self.upstreams.values()))
+            )
+
+    async def started(self) -> None:
+        """Wait until every upstream has made its first connection attempt."""
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
 
     async def shutdown(self, drain: float = 30.0) -> None:
         """Stop taking streams, wait up to ``drain`` seconds for in-flight requests, close upstreams."""
@@ -134,6 +143,10 @@ class Gateway:
         self.closing.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), drain)
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(BaseException):
+                await self._starting
         if self.manage_upstreams:
             await asyncio.gather(*(u.close() for u in self.upstreams.values()), return_exceptions=True)
 

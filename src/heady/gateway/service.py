@@ -16,7 +16,7 @@ from heady.gateway.app import Gateway
 from heady.gateway.server import make_server
 from heady.gateway.upstream.base import Upstream
 from heady.gateway.upstream.pool import UpstreamPool
-from heady.state import StateStore, open_state
+from heady.state import StateError, StateStore, open_state
 
 if TYPE_CHECKING:
     from heady.supervisor import Supervisor
@@ -63,10 +63,14 @@ class GatewayService:
         state: StateStore | None = None,
     ) -> None:
         self.compose = compose
-        self.state = state if state is not None else open_state(compose.gateway.state)
+        try:
+            self.state = state if state is not None else open_state(compose.gateway.state)
+        except StateError as exc:
+            raise GatewayStartError(str(exc)) from None
         if upstreams is None:
             upstreams = build_upstreams(compose, supervisor)
         self.app = Gateway(compose, upstreams, self.state)
+        self.supervisor = supervisor
         self.host = compose.gateway.host
         self.port = compose.gateway.port
 
@@ -75,12 +79,46 @@ class GatewayService:
         server = make_server(self.app, self.host, self.port, signals=False)
         task = asyncio.create_task(server.serve(sockets=[sock]), name="heady:gateway:http")
         waiter = asyncio.ensure_future(stop.wait())
+        follow = asyncio.ensure_future(self._follow()) if self.supervisor is not None else None
         try:
             await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
         finally:
             server.should_exit = True
             waiter.cancel()
+            if follow is not None:
+                follow.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             sock.close()
             await self.state.close()
+
+    async def _follow(self) -> None:
+        """Connect an upstream as soon as the supervisor sees its server ready, not at its next retry."""
+        supervisor = self.supervisor
+        assert supervisor is not None
+        upstreams = self.app.upstreams
+
+        async def reconnect(name: str) -> None:
+            upstream = upstreams[name]
+            if upstream.status.state == "down":
+                await upstream.start()
+
+        async def first_ready(name: str, ready: asyncio.Event) -> None:
+            await ready.wait()
+            await reconnect(name)
+
+        firsts = [
+            asyncio.ensure_future(first_ready(name, replica.ready))
+            for name, replicas in supervisor.replicas.items()
+            if name in upstreams
+            for replica in replicas
+        ]
+        try:
+            while True:  # later restarts: the server is ready again while its upstream still waits
+                await asyncio.sleep(0.25)
+                for name in upstreams:
+                    if supervisor.is_ready(name):
+                        await reconnect(name)
+        finally:
+            for first in firsts:
+                first.cancel()
