@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
+from ruamel.yaml import YAML
+
 from heady.compose import json_schema, render_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,3 +36,36 @@ def test_schema_describes_every_section() -> None:
     assert server["additionalProperties"] is False
     undocumented = [name for name, prop in server["properties"].items() if not prop.get("description")]
     assert undocumented == []
+
+
+def _schema_errors(document: object) -> list[tuple[str, str]]:
+    validator = jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text()))
+    return sorted(
+        (".".join(map(str, error.absolute_path)), error.validator)
+        for error in validator.iter_errors(document)
+    )
+
+
+def test_editor_schema_accepts_the_example_stack() -> None:
+    document = YAML(typ="safe").load((REPO / "examples" / "mcp-compose.yaml").read_text())
+    assert _schema_errors(document) == []
+
+
+def test_editor_schema_flags_typos_and_bad_units() -> None:
+    document = {
+        "x-defaults": {"anything": True},
+        "servers": {
+            "notes": {
+                "command": "python -m notes",
+                "helthcheck": {},
+                "timeout": "10 sec",
+                "limits": {"max_request_bytes": "1MiB"},
+                "slo": {"error_rate": "1%", "availability": 2},
+            }
+        },
+    }
+    assert _schema_errors(document) == [
+        ("servers.notes", "additionalProperties"),
+        ("servers.notes.slo.availability", "anyOf"),
+        ("servers.notes.timeout", "anyOf"),
+    ]

@@ -17,12 +17,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from heady.compose.errors import Problem
-from heady.compose.units import Duration, Rate, Size
+from heady.compose.units import Duration, Fraction, Rate, Size
 from heady.secrets.redaction import redact
 
 RiskLevel = Literal["low", "medium", "high", "critical"]
@@ -40,6 +41,11 @@ def _tool_name(value: str) -> str:
 
 
 ToolName = Annotated[str, AfterValidator(_tool_name)]
+Command = Annotated[
+    list[str],
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}),
+]
+"""Program and arguments; a string is split like a shell."""
 """A tool's name as its server lists it (a key in scopes.tools, risk.tools, cache, tool_limits)."""
 
 
@@ -222,25 +228,10 @@ class Slo(Model):
 
     latency_p99: Duration | None = Field(default=None, description="Highest 99th percentile call latency.")
     latency_p95: Duration | None = Field(default=None, description="Highest 95th percentile call latency.")
-    error_rate: float | None = Field(default=None, description="Highest error fraction; '1%' or 0.01.")
-    availability: float | None = Field(default=None, description="Lowest success fraction; '99.9%' or 0.999.")
-
-    @field_validator("error_rate", "availability", mode="before")
-    @classmethod
-    def _percent(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                return float(value.strip()[:-1]) / 100
-            except ValueError:
-                raise ValueError(f"{value!r} is not a percentage; write it as 1% or 0.01") from None
-        return value
-
-    @field_validator("error_rate", "availability")
-    @classmethod
-    def _fraction(cls, value: float | None) -> float | None:
-        if value is not None and not 0 <= value <= 1:
-            raise ValueError("must be between 0% and 100%; write a percentage such as 1% or a fraction")
-        return value
+    error_rate: Fraction | None = Field(default=None, description="Highest error fraction; '1%' or 0.01.")
+    availability: Fraction | None = Field(
+        default=None, description="Lowest success fraction; '99.9%' or 0.999."
+    )
 
 
 class Autoscale(Model):
@@ -291,7 +282,7 @@ class ServerConfig(Model):
         default=None, description="http or stdio; defaults to http with url or port, stdio otherwise."
     )
     url: str | None = Field(default=None, description="A remote server Heady does not launch.")
-    command: list[str] | None = Field(
+    command: Command | None = Field(
         default=None, description="Launch command; a string is split like a shell."
     )
     cwd: str | None = Field(
