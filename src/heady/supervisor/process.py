@@ -86,8 +86,8 @@ async def spawn(
         )
     except FileNotFoundError as exc:
         raise SpawnError(f"{argv[0]} cannot be started ({exc.strerror}); fix command or cwd") from None
-    except PermissionError as exc:
-        raise SpawnError(f"{argv[0]} cannot be executed ({exc.strerror}); fix command") from None
+    except OSError as exc:
+        raise SpawnError(f"{argv[0]} cannot be executed ({exc.strerror or exc}); fix command") from None
     _live_groups.add(process.pid)
     return process
 
@@ -115,22 +115,20 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 async def stop_group(process: asyncio.subprocess.Process, grace: float = GRACE) -> None:
     """SIGTERM the process group, SIGKILL what is left after ``grace``; return when it is gone."""
     pgid = process.pid
-    try:
-        _signal_group(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), grace)
-        while group_alive(pgid) and time.monotonic() < deadline:  # noqa: ASYNC110 (no event to wait on)
-            await asyncio.sleep(0.05)
-        _signal_group(pgid, signal.SIGKILL)
-        if process.returncode is None:
-            await process.wait()
-        for _ in range(100):  # children re-parented to init need a moment to be reaped
-            if not group_alive(pgid):
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        _live_groups.discard(pgid)
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(process.wait(), grace)
+    while group_alive(pgid) and time.monotonic() < deadline:  # noqa: ASYNC110 (no event to wait on)
+        await asyncio.sleep(0.05)
+    _signal_group(pgid, signal.SIGKILL)
+    if process.returncode is None:
+        await process.wait()
+    for _ in range(100):  # children re-parented to init need a moment to be reaped
+        if not group_alive(pgid):
+            break
+        await asyncio.sleep(0.02)
+    _live_groups.discard(pgid)  # only once it is gone: the exit hook still covers an interrupted stop
 
 
 def reap_group(process: asyncio.subprocess.Process) -> None:

@@ -280,12 +280,13 @@ class Replica:
 
     async def _cleanup(self) -> None:
         """The process ended on its own: kill what it left, drain its output, drop the channel."""
-        process, self._process = self._process, None
+        process = self._process
         if process is not None:
             if process.returncode is None:
                 await proc.stop_group(process, self._grace)
             else:
                 proc.reap_group(process)
+            self._process = None  # not before: a stop interrupted half-way is resumed by stop()
         await self._close_channel()
         if self._pumps:
             with contextlib.suppress(TimeoutError):

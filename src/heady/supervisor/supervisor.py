@@ -144,7 +144,11 @@ class Supervisor:
                 await self._wait_dependency(replica, dep)
                 if replica.status.state == "failed":
                     return
-        await replica.run()
+        try:
+            await replica.run()
+        except Exception as exc:  # a bug here must not leave the server silently "starting"
+            replica._set("failed", f"supervisor error: {type(exc).__name__}: {exc}")
+            raise
 
     async def _wait_dependency(self, replica: Replica, dep: str) -> None:
         """Return when any replica of ``dep`` is ready; fail ``replica`` if ``dep`` is given up on."""
