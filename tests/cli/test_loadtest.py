@@ -257,3 +257,31 @@ def test_loadtest_against_the_example_stack_under_heady_up(tmp_path: Path) -> No
     assert watched["heady up"]["pid"] == status["pid"]
     assert watched["notes"]["pid"] == status["servers"][0]["pid"]
     assert watched["notes"]["cpu_seconds"] > 0 and watched["notes"]["rss_max_mb"] > 10
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_the_run_and_still_reports(loadtest_server: str, tmp_path: Path, workers: str) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "result.json"
+    args = ["--tool", "add", "--args", '{"a": 1, "b": 2}', "-c", "2", "-d", "120s", "--workers", workers]
+    run = subprocess.Popen(
+        [HEADY, "loadtest", f"{loadtest_server}/mcp", *args, "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline().startswith("heady loadtest")  # probed; the load starts now
+        time.sleep(3)
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 1, stderr
+    assert "interrupted" in stdout and "Traceback" not in stderr
+    result = json.loads(out.read_text())
+    assert result["interrupted"] is True and result["verdict"]["passed"] is False
+    assert result["stages"][0]["interrupted"] is True and result["stages"][0]["requests"] > 0

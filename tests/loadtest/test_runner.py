@@ -103,3 +103,20 @@ def test_two_worker_processes_merge_into_one_result(loadtest_server: str) -> Non
     assert recorder.ops["add"].requests == 120
     assert recorder.ops["add"].latency.count == 120
     assert sum(s.requests for s in recorder.timeline.values()) == 120
+
+
+def test_a_stopped_run_returns_what_it_measured(loadtest_server: str) -> None:
+    import asyncio
+
+    from heady.loadtest.runner import Runner
+
+    async def main() -> Runner:
+        runner = Runner(load(loadtest_server, duration=120.0))
+        asyncio.get_running_loop().call_later(0.5, runner.stop)
+        await runner.run()
+        return runner
+
+    runner = asyncio.run(main())
+    recorder = runner.recorder
+    assert recorder.interrupted
+    assert recorder.ops["add"].requests == recorder.calls > 0

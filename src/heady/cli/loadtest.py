@@ -196,6 +196,8 @@ def loadtest(
         info = asyncio.run(probe(resolved.url, scenario.protocol, scenario.timeout))
     except TargetError as exc:
         fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        fail("interrupted before the load started; nothing to report")
     except ValueError as exc:
         _usage(f"{resolved.url}: {exc}")
     _check_tools(scenario.mix, info.tools, resolved.url)
@@ -214,11 +216,14 @@ def loadtest(
             live.console.print(stage_table(report.stage_report(result)))
 
     watcher = Watcher()
-    if quiet:
-        results = execute(plan, watcher)
-    else:
-        with Live(LiveLine(watcher), console=console, refresh_per_second=4, transient=True) as live:
-            results = execute(plan, watcher, on_stage)
+    try:
+        if quiet:
+            results = execute(plan, watcher)
+        else:
+            with Live(LiveLine(watcher), console=console, refresh_per_second=4, transient=True) as live:
+                results = execute(plan, watcher, on_stage)
+    except KeyboardInterrupt:  # between loads (a load itself stops early and reports)
+        fail("interrupted between stages; no report written")
 
     result = report.build(plan, results, started, workers)
     if out is not None:
@@ -237,7 +242,9 @@ def _print_verdict(result: dict[str, Any], out: Path | None, html_path: Path | N
     for path, what in ((out, "JSON result"), (html_path, "HTML report")):
         if path is not None:
             console.print(f"{what}: {path}")
-    if result["slo"] is None:
+    if result["interrupted"]:
+        console.print("[bold yellow]interrupted[/]: the report covers the calls made until Ctrl-C")
+    elif result["slo"] is None:
         console.print(
             "verdict: no SLO to check (set slo: on the server in the compose file or in the scenario)"
         )

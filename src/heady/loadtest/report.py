@@ -58,6 +58,7 @@ def stage_report(result: StageResult) -> dict[str, Any]:
         "load": describe_load(stage, result.steps[0].load),
         "elapsed_s": round(recorder.elapsed, 3),
         "gate": stage.gates,
+        "interrupted": recorder.interrupted,
         "passed": result.passed,
         **_ops(total, recorder.elapsed, open_model, recorder.unsent),
         "ops": {
@@ -88,13 +89,15 @@ def stage_report(result: StageResult) -> dict[str, Any]:
 
 
 def build(plan: Plan, results: list[StageResult], started: datetime, workers: int) -> dict[str, Any]:
-    passed = all(r.passed for r in results)
+    interrupted = any(r.recorder.interrupted for r in results)
+    passed = all(r.passed for r in results) and not interrupted
     return {
         "format": FORMAT,
         "tool": f"heady-loadtest {__version__}",
         "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
         "target": {"url": plan.target.url, "server": plan.target.server, "protocol": plan.protocol},
         "workers": workers,
+        "interrupted": interrupted,
         "slo": plan.slo.model_dump(mode="json", exclude_none=True) if plan.slo else None,
         "stages": [stage_report(r) for r in results],
         "verdict": {

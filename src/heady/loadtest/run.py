@@ -107,6 +107,8 @@ def execute(
             results.append(result)
             if on_stage is not None:
                 on_stage(result)
+            if result.recorder.interrupted:
+                break
     finally:
         pool.close()
     return results
@@ -146,7 +148,7 @@ def _stage(plan: Plan, pool: Pool, stage: Stage, watcher: Watcher) -> StageResul
         step = Step(level, recorder, evaluate(plan.slo, recorder.total(), recorder.unsent), resources)
         steps.append(step)
         merged.merge(recorder)
-        if stage.step is not None and not step.passed:
+        if recorder.interrupted or (stage.step is not None and not step.passed):
             break
     merged.elapsed = time.perf_counter() - origin
     return StageResult(stage, steps, merged)

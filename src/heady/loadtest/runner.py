@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,9 +69,13 @@ async def _sleep_until(moment: float) -> None:
 
 
 class Runner:
-    def __init__(self, load: Load, tick: Tick | None = None) -> None:
+    def __init__(
+        self, load: Load, tick: Tick | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> None:
         self.load = load
         self.tick = tick
+        self.should_stop = should_stop
+        self.stopping = False
         self.mix = Mix(load.ops, load.seed)
         self.recorder = Recorder(origin=load.start if load.origin is None else load.origin)
         self.endpoint = Endpoint.parse(load.url)
@@ -79,22 +85,32 @@ class Runner:
         return Client(self.endpoint, load.protocol, load.timeout, load.tool_headers)
 
     async def run(self) -> Recorder:
-        ticker = asyncio.create_task(self._ticker())
+        """Run the load to its bound, or until asked to stop (then the recorder is partial)."""
+        work = asyncio.create_task(self._closed() if self.load.model == "closed" else self._open())
+        ticker = asyncio.create_task(self._ticker(work))
         try:
-            if self.load.model == "closed":
-                await self._closed()
-            else:
-                await self._open()
+            await work
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+            self.recorder.interrupted = True
         finally:
             ticker.cancel()
             self._report_tick()
         self.recorder.elapsed = time.perf_counter() - self.load.start
         return self.recorder
 
-    async def _ticker(self) -> None:
+    def stop(self) -> None:
+        self.stopping = True
+
+    async def _ticker(self, work: asyncio.Task[None]) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             self._report_tick()
+            if self.stopping or (self.should_stop is not None and self.should_stop()):
+                self.stopping = True
+                work.cancel()
+                return
 
     def _report_tick(self) -> None:
         if self.tick is not None:
@@ -179,13 +195,26 @@ class Runner:
                 client.close()
 
 
-def run_load(load: Load, tick: Tick | None = None) -> Recorder:
-    """Run one worker's load in a fresh event loop."""
-    return asyncio.run(Runner(load, tick).run())
+def run_load(load: Load, tick: Tick | None = None, should_stop: Callable[[], bool] | None = None) -> Recorder:
+    """Run one worker's load in a fresh event loop; Ctrl-C ends it early with what it has."""
+
+    async def main() -> Recorder:
+        runner = Runner(load, tick, should_stop)
+        loop = asyncio.get_running_loop()
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        if in_main_thread:
+            loop.add_signal_handler(signal.SIGINT, runner.stop)
+        try:
+            return await runner.run()
+        finally:
+            if in_main_thread:
+                loop.remove_signal_handler(signal.SIGINT)
+
+    return asyncio.run(main())
 
 
 def run_load_dump(load: Load, slot: int) -> dict[str, Any]:
     """Entry point in a worker process: run and send the recorder back in compact form."""
     from heady.loadtest import workers
 
-    return run_load(load, workers.tick_for(slot)).dump()
+    return run_load(load, workers.tick_for(slot), workers.stop_requested).dump()

@@ -60,6 +60,7 @@ class Recorder:
         self.calls = 0  # running totals for live progress
         self.failed = 0
         self.lag = Latency()  # open model: how late the generator itself sent each due call
+        self.interrupted = False  # stopped early (Ctrl-C): the numbers cover what ran
 
     def record(self, label: str, due: float, sent: float, done: float, error: str | None) -> None:
         op = self.ops.get(label)
@@ -86,6 +87,7 @@ class Recorder:
             self.timeline.setdefault(index, Second()).merge(second)
         self.unsent += other.unsent
         self.lag.add(other.lag)
+        self.interrupted = self.interrupted or other.interrupted
         self.calls += other.calls
         self.failed += other.failed
         self.elapsed = max(self.elapsed, other.elapsed)
@@ -106,6 +108,7 @@ class Recorder:
             "calls": self.calls,
             "failed": self.failed,
             "lag": self.lag.encode(),
+            "interrupted": self.interrupted,
             "ops": {
                 label: (s.requests, dict(s.errors), s.latency.encode(), s.service.encode())
                 for label, s in self.ops.items()
@@ -120,6 +123,7 @@ class Recorder:
         recorder.elapsed = data["elapsed"]
         recorder.calls, recorder.failed = data["calls"], data["failed"]
         recorder.lag = Latency.decode(data["lag"])
+        recorder.interrupted = data["interrupted"]
         for label, (requests, errors, latency, service) in data["ops"].items():
             recorder.ops[label] = OpStats(
                 requests, Counter(errors), Latency.decode(latency), Latency.decode(service)

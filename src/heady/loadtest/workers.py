@@ -9,6 +9,7 @@ Running totals for the live display travel through a small shared array.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -24,6 +25,12 @@ _counters: SynchronizedArray[Any] | None = None
 def _init(counters: SynchronizedArray[Any]) -> None:
     global _counters
     _counters = counters
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it asks workers to stop
+
+
+def stop_requested() -> bool:
+    """True once the parent asked every worker to stop (its Ctrl-C), via the array's last slot."""
+    return _counters is not None and bool(_counters[len(_counters) - 1])
 
 
 def tick_for(slot: int) -> Tick:
@@ -81,7 +88,7 @@ class Pool:
         self._executor: ProcessPoolExecutor | None = None
         if workers > 1:
             context = multiprocessing.get_context("spawn")
-            self.counters = context.Array("q", 2 * workers)
+            self.counters = context.Array("q", 2 * workers + 1)  # calls, errors per worker; stop
             self._executor = ProcessPoolExecutor(
                 workers, mp_context=context, initializer=_init, initargs=(self.counters,)
             )
@@ -95,7 +102,7 @@ class Pool:
     def totals(self) -> tuple[int, int]:
         if self.counters is None:
             return 0, 0
-        values = [int(self.counters[i]) for i in range(len(self.counters))]
+        values = [int(self.counters[i]) for i in range(len(self.counters) - 1)]
         return sum(values[0::2]), sum(values[1::2])
 
     def run(self, load: Load, tick: Tick | None = None) -> Recorder:
@@ -110,7 +117,12 @@ class Pool:
         ]
         merged = Recorder(origin=load.start if load.origin is None else load.origin)
         for future in futures:
-            merged.merge(Recorder.load(future.result()))
+            while True:
+                try:
+                    merged.merge(Recorder.load(future.result()))
+                    break
+                except KeyboardInterrupt:
+                    self.counters[len(self.counters) - 1] = 1  # every worker stops within a tick
         return merged
 
     def close(self) -> None:
