@@ -25,3 +25,6 @@ for pkg in @modelcontextprotocol/server-memory@2026.8.31 @modelcontextprotocol/s
 done
 # mcp-remote: the bridge `heady config clients` puts in Claude Desktop entries (tests run it).
 npm exec --yes --package=mcp-remote@0.15 -- true >/dev/null 2>&1 </dev/null || echo "warning: could not pre-fetch mcp-remote@0.15" >&2
+
+# Node 22 and the official MCP conformance suite (tests/conformance), project-local in .tools/.
+bash scripts/install-node.sh
