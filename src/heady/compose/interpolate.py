@@ -25,11 +25,11 @@ _SYNTAX_HINT = "write ${NAME}, ${NAME:-default} or ${secret:name}; write $${ for
 class Interpolated:
     """The data with every reference replaced, and what went wrong where."""
 
-    data: Any
+    data: Any = field(repr=False)
     problems: list[Problem] = field(default_factory=list)
     templates: dict[NodePath, str] = field(default_factory=dict)
     """The text as written, for every string that held a reference."""
-    secrets: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Resolved secret value -> ``${secret:name}``, to hide values in messages."""
     failed: set[NodePath] = field(default_factory=set)
     """Paths whose value could not be resolved (validation problems there are noise)."""
