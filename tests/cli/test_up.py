@@ -230,6 +230,22 @@ def test_up_exits_1_when_every_server_fails_naming_each_cause(heady_up: Any, tmp
     assert "Traceback" not in err
 
 
+def test_ctrl_c_stops_the_stack_with_exit_0(heady_up: Any, tmp_path: Path) -> None:
+    compose = write_compose(
+        tmp_path,
+        {"tools": {"command": ["python", str(FIXTURES / "supervisor_stdio_server.py")], "replicas": 2}},
+        gateway={"listen": f"127.0.0.1:{free_port()}"},
+    )
+    up = heady_up(compose)
+    up.wait_for("heady: endpoint")
+    family = up.descendants()
+    assert len([p for p in family if "supervisor_stdio_server" in " ".join(p.cmdline())]) == 2
+    up.proc.send_signal(signal.SIGINT)
+    assert up.proc.wait(60) == 0
+    assert alive(family) == []
+    assert "heady: tools#1 stopped" in up.out
+
+
 def test_up_with_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     missing = heady("up", "-f", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1

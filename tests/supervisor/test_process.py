@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -64,3 +66,28 @@ async def test_stop_group_kills_children_that_ignore_sigterm(tmp_path: Path) -> 
         await process.stop_group(spawned, grace=0.5)
     assert not process.group_alive(spawned.pid)
     assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+
+
+def test_groups_still_running_when_heady_exits_are_killed(tmp_path: Path) -> None:
+    """Heady dying without stopping its servers (an error escaping the loop) leaves nothing behind."""
+    pid_file = tmp_path / "server.pid"
+    script = f"""
+import asyncio, sys
+from heady.supervisor import process
+
+async def main():
+    server = await process.spawn(
+        [sys.executable, "-c", "import time; time.sleep(600)"], env={{}}, cwd={str(tmp_path)!r}, stdin=False
+    )
+    open({str(pid_file)!r}, "w").write(str(server.pid))
+    raise RuntimeError("heady crashed")
+
+asyncio.run(main())
+"""
+    crashed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert crashed.returncode == 1 and "heady crashed" in crashed.stderr
+    server = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(server) and psutil.Process(server).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the server outlived heady"
+        time.sleep(0.05)

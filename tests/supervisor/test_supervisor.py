@@ -187,6 +187,23 @@ async def test_restart_no_leaves_a_crashed_server_failed(supervise: Any) -> None
     assert once.message == "exited with code 4 while running"
 
 
+async def test_a_clean_exit_is_restarted_only_under_always(supervise: Any) -> None:
+    clean = {"CRASH_AFTER": "1", "EXIT_CODE": "0"}
+    backoff = {"initial": "50ms", "max_restarts": 10}
+    sup = await supervise(
+        {
+            "done": http_server("supervisor_crashing_server.py", env=clean, restart="on-failure"),
+            "again": http_server(
+                "supervisor_crashing_server.py", env=clean, restart="always", backoff=backoff
+            ),
+        }
+    )
+    await until(lambda: status(sup, "done").state == "exited" and status(sup, "again").restarts >= 1)
+    done = status(sup, "done")
+    assert done.message == "exited with code 0 while running" and done.restarts == 0
+    assert status(sup, "again").backoff_delays[0] == 0.05
+
+
 async def test_unresponsive_server_is_unhealthy_then_restarted(supervise: Any) -> None:
     sup = await supervise({"echo": http_server("supervisor_echo_server.py", healthcheck=FAST)}, grace=0.5)
     await sup.wait_settled()
