@@ -51,7 +51,7 @@ def resolve_command(command: list[str], env: Mapping[str, str]) -> list[str]:
     return [found, *rest]
 
 
-def port_holder(port: int, host: str = "127.0.0.1") -> str | None:
+def port_holder(port: int, host: str = "127.0.0.1", *, describe: bool = True) -> str | None:
     """None when ``port`` is free; otherwise who holds it, as far as the system tells."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -62,6 +62,8 @@ def port_holder(port: int, host: str = "127.0.0.1") -> str | None:
                 return f"cannot bind: {exc.strerror}"
         else:
             return None
+    if not describe:
+        return "another process"
     with contextlib.suppress(psutil.Error, OSError):
         for conn in psutil.net_connections(kind="tcp"):
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:

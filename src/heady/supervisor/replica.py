@@ -116,7 +116,7 @@ class Replica:
         """One process lifetime; always ends by raising _Ended."""
         argv, env, cwd = self._launch_spec()
         if self.config.transport == "http" and self.config.port is not None:
-            holder = proc.port_holder(self.config.port)
+            holder = await self._port_holder(self.config.port)
             if holder is not None:
                 raise _Ended(
                     f"port {self.config.port} is already in use by {holder}; "
@@ -143,6 +143,14 @@ class Replica:
         self.status.last_health = Health(True, result.describe())
         self._set("ready", result.describe())
         await self._watch(process, restarts)
+
+    async def _port_holder(self, port: int) -> str | None:
+        """Who holds ``port``, after giving a just-stopped process of ours a second to let go."""
+        for _ in range(10):
+            if proc.port_holder(port, describe=False) is None:
+                return None
+            await asyncio.sleep(0.1)
+        return proc.port_holder(port)
 
     def _launch_spec(self) -> tuple[list[str], dict[str, str], Path]:
         env = {**os.environ, **self.config.env}
