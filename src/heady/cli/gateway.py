@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -57,6 +58,16 @@ async def _run(compose: ComposeFile) -> None:
             await supervisor.stop()
 
 
+def _event_loop_run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop when it is installed (measured faster, docs/gateway.md), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 @app.command()
 def gateway(
     file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
@@ -92,7 +103,7 @@ def gateway(
             soft_wrap=True,
         )
     try:
-        asyncio.run(_run(compose))
+        _event_loop_run(_run(compose))
     except (GatewayStartError, StateError, SupervisorError) as exc:
         fail(str(exc))
     console.print("heady: gateway stopped", highlight=False)
