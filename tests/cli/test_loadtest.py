@@ -180,7 +180,10 @@ def test_unreachable_and_remote_targets_are_refused(tmp_path: Path) -> None:
 
 
 def _example_stack(tmp_path: Path) -> tuple[Path, int]:
-    """The example compose file's notes server, on free ports, in a folder of its own."""
+    """The example compose file's gateway and notes server, on free ports, in a folder of its own.
+
+    The rate limits are dropped: this run measures the stack, not the limiter.
+    """
     from ruamel.yaml import YAML
 
     from conftest import EXAMPLES, free_port
@@ -195,6 +198,8 @@ def _example_stack(tmp_path: Path) -> tuple[Path, int]:
             "env": {"NOTES_DB": str(tmp_path / "notes.db")},
         }
     )
+    notes.pop("rate_limit", None)
+    example["gateway"].pop("rate_limit", None)
     gateway_port = free_port()
     example["gateway"].update({"listen": f"127.0.0.1:{gateway_port}", "public_url": None})
     compose = {
@@ -223,8 +228,14 @@ def _wait_ready(status: Path, process: subprocess.Popen[bytes], seconds: float =
     raise AssertionError(f"heady up did not get the example server ready: {status.read_text()}")
 
 
-def test_loadtest_against_the_example_stack_under_heady_up(tmp_path: Path) -> None:
-    """`heady up` runs the example notes server; loadtest reads its SLO and watches its processes."""
+@pytest.mark.parametrize(
+    ("route", "protocol"),
+    [("--direct", "auto"), ("", "auto"), ("", "2025-11-25")],
+    ids=["direct", "gateway", "gateway-2025"],
+)
+def test_loadtest_against_the_example_stack_under_heady_up(tmp_path: Path, route: str, protocol: str) -> None:
+    """`heady up` runs the example stack; loadtest goes through the gateway (or direct to the
+    server), reads the server's SLO from the compose file and watches the stack's processes."""
     compose, _ = _example_stack(tmp_path)
     up = subprocess.Popen(
         [HEADY, "up", "-f", str(compose)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env()
@@ -240,14 +251,25 @@ def test_loadtest_against_the_example_stack_under_heady_up(tmp_path: Path) -> No
             "stages: [{name: expected, rate: 60/s, requests: 300}]\n",
         )
         out = tmp_path / "result.json"
-        done = heady("notes", "-f", str(compose), "--direct", "--scenario", str(scenario), "--out", str(out),
-                     "--html", str(tmp_path / "report.html"))  # fmt: skip
+        args = ["--scenario", str(scenario), "--protocol", protocol, "--out", str(out)]
+        done = heady("notes", "-f", str(compose), *([route] if route else []), *args)
         result = json.loads(out.read_text())
     finally:
         up.terminate()
         up.wait(30)
     (stage,) = result["stages"]
-    assert stage["requests"] == 300 and set(stage["ops"]) == {"add_note", "search_notes", "tools/list"}
+    port = json.loads(compose.read_text())["servers"]["notes"]["port"]
+    assert result["target"]["url"] == (
+        f"http://127.0.0.1:{port}/mcp"
+        if route
+        else f"{status['endpoint'].removesuffix('/mcp')}/servers/notes/mcp"
+    )
+    calls = {"add_note", "search_notes", "tools/list"}
+    if protocol == "2025-11-25":
+        assert result["target"]["protocol"] == "2025-11-25"
+        calls.add("initialize")
+    assert set(stage["ops"]) == calls
+    assert sum(stage["ops"][name]["requests"] for name in calls - {"initialize"}) == 300
     assert stage["errors_by_kind"] == {}
     # The server's SLO from the compose file is checked, and the exit code follows the verdict.
     assert [c["name"] for c in stage["slo"]] == ["latency_p99", "error_rate", "availability"]
