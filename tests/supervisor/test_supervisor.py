@@ -67,8 +67,15 @@ async def supervise(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         for name, command in (commands or {}).items():  # what changed on the machine since validation
             compose.servers[name].command = command
         lines: list[tuple[str, str]] = []
-        supervisor = Supervisor(compose, log=lambda label, line: lines.append((label, line)), grace=grace)
+        events: list[tuple[str, str]] = []
+        supervisor = Supervisor(
+            compose,
+            log=lambda label, line: lines.append((label, line)),
+            on_change=lambda s: events.append((s.label, s.state)),
+            grace=grace,
+        )
         supervisor.lines = lines  # type: ignore[attr-defined]
+        supervisor.events = events  # type: ignore[attr-defined]
         started.append(supervisor)
         await supervisor.start()
         return supervisor
@@ -282,6 +289,8 @@ async def test_dependents_start_after_their_dependency_is_ready(supervise: Any) 
     assert app.started_at is not None and db.ready_at is not None and app.started_at >= db.ready_at
     assert orphan.state == "failed" and orphan.pid is None
     assert orphan.message == "dependency 'broken' is not running; fix it first"
+    await sup.stop()
+    assert sup.events.index(("app", "stopped")) < sup.events.index(("db", "stopping"))
 
 
 async def test_stop_kills_the_whole_group_even_children_that_ignore_sigterm(

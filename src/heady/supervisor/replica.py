@@ -74,7 +74,7 @@ class Replica:
 
     # -- state -------------------------------------------------------------------------------
 
-    def _set(self, state: ServerState, message: str = "") -> None:
+    def set_state(self, state: ServerState, message: str = "") -> None:
         self.status.state = state
         self.status.message = message
         if state in GIVEN_UP or state == "ready":
@@ -96,19 +96,19 @@ class Replica:
                 message = str(ended)
                 if ended.fatal or not wants_restart(self.config.restart, ended.failed):
                     state: ServerState = "failed" if ended.failed else "exited"
-                    self._set(state, message)
+                    self.set_state(state, message)
                     return
                 delay = restarts.next_delay(time.monotonic())
                 if delay is None:
                     budget = self.config.backoff
-                    self._set(
+                    self.set_state(
                         "crash-loop",
                         f"{message}; {budget.max_restarts} restarts within {budget.window:g}s, "
                         "not restarting (see backoff.max_restarts)",
                     )
                     return
                 self.status.backoff_delays.append(delay)
-                self._set("backoff", f"{message}; restarting in {delay:g}s")
+                self.set_state("backoff", f"{message}; restarting in {delay:g}s")
                 await asyncio.sleep(delay)
                 self.status.restarts += 1
 
@@ -135,13 +135,13 @@ class Replica:
         self.status.exit_code = None
         self.status.last_health = None
         self._start_pumps(process)
-        self._set("starting")
+        self.set_state("starting")
         result = await self._wait_ready(process)
         self.status.protocol_version = result.protocol_version
         self.status.server_info = result.server_info
         self.status.ready_at = time.time()
         self.status.last_health = Health(True, result.describe())
-        self._set("ready", result.describe())
+        self.set_state("ready", result.describe())
         await self._watch(process, restarts)
 
     async def _port_holder(self, port: int) -> str | None:
@@ -230,7 +230,7 @@ class Replica:
                     failures += 1
                     self.status.last_health = Health(False, str(exc))
                     if failures >= check.retries:
-                        self._set("unhealthy", f"{failures} health probes failed in a row; last: {exc}")
+                        self.set_state("unhealthy", f"{failures} health probes failed in a row; last: {exc}")
                         raise _Ended(f"unhealthy ({exc})", failed=True) from None
                     self._changed(self.status)
                 else:
@@ -313,7 +313,7 @@ class Replica:
     async def stop(self) -> None:
         """Graceful stop of the current process (the run loop must be cancelled first)."""
         if self._process is not None:
-            self._set("stopping")
+            self.set_state("stopping")
         await self._cleanup()
         if self.status.state not in ("failed", "crash-loop", "exited"):
-            self._set("stopped")
+            self.set_state("stopped")

@@ -147,7 +147,7 @@ class Supervisor:
         try:
             await replica.run()
         except Exception as exc:  # a bug here must not leave the server silently "starting"
-            replica._set("failed", f"supervisor error: {type(exc).__name__}: {exc}")
+            replica.set_state("failed", f"supervisor error: {type(exc).__name__}: {exc}")
             raise
 
     async def _wait_dependency(self, replica: Replica, dep: str) -> None:
@@ -166,21 +166,38 @@ class Supervisor:
             for waiter in waiters:
                 waiter.cancel()
         if not any(r.ready.is_set() for r in others):
-            replica._set("failed", f"dependency '{dep}' is not running; fix it first")
+            replica.set_state("failed", f"dependency '{dep}' is not running; fix it first")
 
     async def wait_settled(self) -> None:
         """Return once every server is ready or given up on."""
         await asyncio.gather(*(r.settled.wait() for rs in self.replicas.values() for r in rs))
 
     async def stop(self) -> None:
-        """Stop every server: SIGTERM to each process group, SIGKILL after the grace period."""
+        """Stop every server: SIGTERM to each process group, SIGKILL after the grace period.
+
+        Dependents stop before the servers they depend on.
+        """
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        await asyncio.gather(*(r.stop() for rs in self.replicas.values() for r in rs), return_exceptions=True)
+        for level in reversed(self._levels()):  # dependents first, then what they depend on
+            await asyncio.gather(
+                *(r.stop() for name in level for r in self.replicas[name]), return_exceptions=True
+            )
         with contextlib.suppress(Exception):
             await self._http.aclose()
+
+    def _levels(self) -> list[list[str]]:
+        """Servers grouped by dependency depth: level 0 depends on no launched server."""
+        depth: dict[str, int] = {}
+        for name in self.order:  # dependencies come first in ``order``
+            deps = [d for d in self.compose.servers[name].depends_on if d in depth]
+            depth[name] = 1 + max((depth[d] for d in deps), default=-1)
+        levels: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+        for name, level in depth.items():
+            levels[level].append(name)
+        return levels
 
     async def __aenter__(self) -> Supervisor:
         await self.start()
