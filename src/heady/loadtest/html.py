@@ -86,7 +86,8 @@ def percentile_chart(stage: dict[str, Any]) -> str:
     points = [(_nines(p), ms) for p, ms in stage["percentiles_ms"]]
     ticks = [(_nines(p), f"p{p:g}") for p in (0, 90, 99, 99.9, 99.99, 99.999)]
     series: list[Series] = [("latency", "#0969da", points)]
-    slo = {c["name"]: c["limit"] for c in stage["slo"]}
+    checks = stage["slo"] or (stage["steps"][0]["slo"] if stage.get("steps") else [])
+    slo = {c["name"]: c["limit"] for c in checks}
     for name, pct, colour in (("latency_p99", 99.0, "#cf222e"), ("latency_p95", 95.0, "#bf8700")):
         if name in slo:
             series.append(
