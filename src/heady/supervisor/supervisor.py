@@ -23,7 +23,10 @@ class SupervisorError(Exception):
 
 
 def start_order(compose: ComposeFile) -> list[str]:
-    """Launched servers, each after the launched servers it depends on."""
+    """Launched servers, each after the launched servers it depends on.
+
+    Unknown names in ``depends_on`` are the loader's to report; here they are ignored.
+    """
     launched = {name for name, server in compose.servers.items() if server.launched}
     order: list[str] = []
     visiting: list[str] = []
@@ -36,11 +39,7 @@ def start_order(compose: ComposeFile) -> list[str]:
             raise SupervisorError(f"servers depend on each other in a cycle ({cycle}); remove one depends_on")
         visiting.append(name)
         for dep in compose.servers[name].depends_on:
-            if dep not in compose.servers:
-                raise SupervisorError(
-                    f"server '{name}': depends_on names '{dep}', which is not a server in this file"
-                )
-            if dep in launched:
+            if dep in launched:  # others (remote, or not run here) have nothing to wait for
                 visit(dep)
         visiting.pop()
         order.append(name)
