@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -207,3 +208,39 @@ async def test_timeout_is_an_error_result_naming_server_and_limit(alpha: int) ->
         assert result["isError"] is True
         assert "'alpha'" in result["content"][0]["text"]
         assert "0.3s" in result["content"][0]["text"]
+
+
+async def test_overloaded_backend_answers_503_with_retry_after(alpha: int) -> None:
+    servers = {
+        "alpha": {"url": f"http://127.0.0.1:{alpha}/mcp", "limits": {"max_in_flight": 1, "max_queue": 0}}
+    }
+    async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=30) as client:
+        slow = asyncio.create_task(
+            rpc(client, gw.url, "tools/call", {"name": "alpha__sleep", "arguments": {"ms": 1500}})
+        )
+        await asyncio.sleep(0.3)
+        refused = await rpc(client, gw.url, "tools/call", {"name": "alpha__echo", "arguments": {"text": "x"}})
+        assert refused.status_code == 503
+        assert int(refused.headers["retry-after"]) >= 1
+        error = refused.json()["error"]
+        assert error["code"] == -32003 and "'alpha'" in error["message"]
+        assert (await slow).json()["result"]["content"][0]["text"] == "slept"
+
+
+async def test_repeated_failures_open_the_circuit_and_calls_fail_fast_naming_the_server(alpha: int) -> None:
+    async with serve(compose_for({"alpha": alpha, "down": free_port()})) as gw, httpx.AsyncClient() as client:
+        kinds = []
+        for _ in range(8):
+            error = (await rpc(client, gw.url, "tools/call", {"name": "down__echo", "arguments": {}})).json()[
+                "error"
+            ]
+            assert "'down'" in error["message"]
+            kinds.append(error["data"]["kind"])
+        assert kinds[0] == "unavailable"
+        assert kinds[-1] == "circuit_open"
+        ready = (await client.get(gw.base + "/readyz")).json()
+        assert ready["servers"]["down"]["state"] == "circuit_open"
+        ok = (
+            await rpc(client, gw.url, "tools/call", {"name": "alpha__echo", "arguments": {"text": "y"}})
+        ).json()
+        assert ok["result"]["content"][0]["text"] == "y"
