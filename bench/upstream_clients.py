@@ -2,7 +2,8 @@
 
 Starts the FastMCP echo fixture on a free loopback port, then for each client sends N
 2026-07-28 ``tools/call`` POSTs over one keep-alive connection (sequential; bounded count)
-and reports this process's CPU time per request (``time.process_time`` / N) and wall time.
+and reports this process's CPU time per request (user + system from ``getrusage``, / N)
+and wall time.
 
 Run: .venv/bin/python bench/upstream_clients.py [N]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -23,6 +25,9 @@ import httpcore
 import httpx
 import orjson
 
+from heady.compose.model import Limits
+from heady.gateway.upstream.base import CallContext
+from heady.gateway.upstream.http import HttpUpstream
 from heady.gateway.upstream.http11 import ConnectionPool
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,6 +73,20 @@ async def heady(url: str) -> Callable[[], Awaitable[bytes]]:
     return send
 
 
+async def heady_upstream(url: str) -> Callable[[], Awaitable[bytes]]:
+    """The whole upstream hot path: breaker, limiter, timeout, headers, JSON in and out."""
+    upstream = HttpUpstream("bench", url, Limits(), protocol="2026-07-28")
+    await upstream.start()
+    request = orjson.loads(BODY)
+    ctx = CallContext(timeout=30, max_response_bytes=8 * 1024 * 1024)
+    CLOSERS.append(upstream.close)
+
+    async def send() -> bytes:
+        return orjson.dumps(await upstream.call(request, ctx))
+
+    return send
+
+
 async def with_httpx(url: str) -> Callable[[], Awaitable[bytes]]:
     client = httpx.AsyncClient(headers=HEADERS)
     CLOSERS.append(client.aclose)
@@ -108,11 +127,16 @@ async def measure(name: str, make: Maker, url: str) -> None:
     send = await make(url)
     for _ in range(200):  # warm up
         assert b'"hello"' in await send()
-    cpu, wall = time.process_time(), time.perf_counter()
+    before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for _ in range(N):
         await send()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"{name:10s} client CPU {cpu / N * 1e6:7.1f} us/request   wall {wall / N * 1e3:6.2f} ms/request")
+    after, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - wall
+    user = (after.ru_utime - before.ru_utime) / N * 1e6
+    system = (after.ru_stime - before.ru_stime) / N * 1e6
+    print(
+        f"{name:10s} CPU {user + system:7.1f} us/request (user {user:6.1f}, system {system:6.1f})"
+        f"   wall {wall / N * 1e3:6.2f} ms/request"
+    )
 
 
 async def run(url: str, port: int) -> None:
@@ -125,6 +149,7 @@ async def run(url: str, port: int) -> None:
     print(f"N={N} sequential POSTs per client, Python {sys.version.split()[0]}, pid {os.getpid()}")
     clients: list[tuple[str, Maker]] = [
         ("heady", heady),
+        ("upstream", heady_upstream),
         ("httpx", with_httpx),
         ("httpcore", with_httpcore),
         ("aiohttp", with_aiohttp),

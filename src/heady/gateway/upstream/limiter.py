@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 
 
 class Overloaded(Exception):
@@ -34,8 +32,11 @@ class ConcurrencyLimiter:
         backlog = (self.waiting + 1) / self.max_in_flight
         return max(1.0, self._avg_seconds * backlog)
 
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    def slot(self) -> _Slot:
+        """``async with limiter.slot():`` holds one in-flight slot, waiting in the queue if need be."""
+        return _Slot(self)
+
+    async def _enter(self) -> None:
         if self.in_flight >= self.max_in_flight:
             if self.waiting >= self.max_queue:
                 raise Overloaded(self.retry_after)
@@ -47,10 +48,25 @@ class ConcurrencyLimiter:
         else:
             await self._semaphore.acquire()
         self.in_flight += 1
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            self.in_flight -= 1
-            self._semaphore.release()
-            self._avg_seconds += (time.monotonic() - started - self._avg_seconds) * 0.1
+
+    def _exit(self, started: float) -> None:
+        self.in_flight -= 1
+        self._semaphore.release()
+        self._avg_seconds += (time.monotonic() - started - self._avg_seconds) * 0.1
+
+
+class _Slot:
+    """A class, not a generator-based context manager: this runs on every forwarded call."""
+
+    __slots__ = ("_limiter", "_started")
+
+    def __init__(self, limiter: ConcurrencyLimiter) -> None:
+        self._limiter = limiter
+        self._started = 0.0
+
+    async def __aenter__(self) -> None:
+        await self._limiter._enter()
+        self._started = time.monotonic()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._limiter._exit(self._started)
