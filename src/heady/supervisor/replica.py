@@ -247,10 +247,14 @@ class Replica:
         return await probe_http(
             self.config.endpoint,
             within=within,
-            protocol=self.status.protocol_version,
+            protocol=self.status.protocol_version or self._declared_protocol(),
             headers=self.config.headers,
             client=self._http,
         )
+
+    def _declared_protocol(self) -> str | None:
+        """The ``protocol`` setting, when it names a revision instead of ``auto``."""
+        return None if self.config.protocol == "auto" else self.config.protocol
 
     async def _probe_channel(self, channel: StdioChannel, within: float) -> ProbeResult:
         """The handshake the first time (discover, else initialize); then discover or ping."""
