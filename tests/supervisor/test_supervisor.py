@@ -247,6 +247,23 @@ async def test_never_ready_server_fails_with_what_the_probe_saw_and_is_stopped(s
     assert mute.pid is None and mute.restarts == 0
 
 
+async def test_a_declared_protocol_is_probed_without_detection(supervise: Any) -> None:
+    sup = await supervise(
+        {
+            "pinned": http_server("supervisor_legacy_server.py", protocol="2025-11-25"),
+            "wrong": http_server(
+                "supervisor_legacy_server.py", protocol="2026-07-28", healthcheck={"start_period": "3s"}
+            ),
+        }
+    )
+    await sup.wait_settled()
+    assert status(sup, "pinned").state == "ready"
+    assert status(sup, "pinned").protocol_version == "2025-11-25"
+    wrong = status(sup, "wrong")
+    assert wrong.state == "failed"
+    assert "last probe: server/discover answered HTTP 400 with error -32600" in wrong.message
+
+
 async def test_port_in_use_and_missing_command_fail_clearly_while_others_run(supervise: Any) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
