@@ -144,6 +144,7 @@ def test_legacy_protocol_run_reports_the_handshakes(loadtest_server: str) -> Non
         (["--tool", "add", "--protocol", "2024-11-05"], "--protocol '2024-11-05' is not known"),
         ([], "nothing to call: give --tool NAME"),
         (["--tool", "add", "--pid", "999999999"], "--pid 999999999: no such process"),
+        (["--tool", "add", "-H", "Mcp-Name: x"], "--header: Mcp-Name is set by heady loadtest itself"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(loadtest_server: str, args: list[str], message: str) -> None:

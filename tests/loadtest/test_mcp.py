@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from conftest import free_port
-from heady.loadtest.http import Endpoint
+from heady.loadtest.http import Endpoint, parse_header
 from heady.loadtest.mcp import LEGACY, MODERN, Client, TargetError, header_params, header_value, probe
 
 REVISIONS = [MODERN, LEGACY]
@@ -141,7 +142,12 @@ async def test_modern_requests_carry_the_spec_headers() -> None:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        c = Client(Endpoint.parse(f"http://127.0.0.1:{port}/mcp"), MODERN, 5.0)
+        c = Client(
+            Endpoint.parse(f"http://127.0.0.1:{port}/mcp"),
+            MODERN,
+            5.0,
+            headers=(("Authorization", "Bearer t"),),
+        )
         c.tool_headers = {"q": [(("region",), "Region")]}
         assert await call_tool(c, "q", {"region": "us-west1", "n": 1}) is None
     request = seen[0].decode()
@@ -149,6 +155,7 @@ async def test_modern_requests_carry_the_spec_headers() -> None:
     assert "Mcp-Method: tools/call\r\n" in request
     assert "Mcp-Name: q\r\n" in request
     assert "Mcp-Param-Region: us-west1\r\n" in request
+    assert "Authorization: Bearer t\r\n" in request
     assert '"io.modelcontextprotocol/protocolVersion":"2026-07-28"' in request
     assert "Mcp-Session-Id" not in request
 
@@ -181,3 +188,26 @@ def test_header_params_are_found_only_through_properties() -> None:
         },
     }
     assert header_params(schema) == [(("region",), "Region"), (("opts", "tenant"), "Tenant")]
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("Authorization: Bearer abc", ("Authorization", "Bearer abc")), ("X-Tenant:blue", ("X-Tenant", "blue"))],
+)
+def test_command_line_headers_parse(text: str, parsed: tuple[str, str]) -> None:
+    assert parse_header(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Authorization Bearer", "is not a header; write it as 'Name: value'"),
+        ("Bad Name: x", "is not a header"),
+        ("X-Evil: a\r\nHost: other", "is not a header"),
+        ("Mcp-Method: tools/list", "Mcp-Method is set by heady loadtest itself"),
+        ("content-length: 0", "is set by heady loadtest itself"),
+    ],
+)
+def test_command_line_headers_that_would_corrupt_a_request_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_header(text)

@@ -17,6 +17,7 @@ from heady.cli.output import EXIT_FAILED, EXIT_USAGE, console, fail
 from heady.compose import DEFAULT_FILE
 from heady.compose.units import parse_duration, parse_rate
 from heady.loadtest import html, report
+from heady.loadtest.http import parse_header
 from heady.loadtest.live import LiveLine, stage_table
 from heady.loadtest.mcp import TargetError, header_params, probe
 from heady.loadtest.run import Plan, StageResult, Watcher, execute
@@ -142,6 +143,12 @@ def loadtest(
     pid: Annotated[
         list[int] | None, typer.Option("--pid", help="Also measure CPU and RSS of this process.")
     ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header", "-H", help="Send 'Name: value' on every request, e.g. an Authorization token."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON result here.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result on stdout.")] = False,
@@ -186,6 +193,10 @@ def loadtest(
             "a step stage stops at an SLO breach, but no SLO is set; add slo: to the scenario or the server"
         )
 
+    try:
+        headers = tuple(parse_header(h) for h in header or [])
+    except ValueError as exc:
+        _usage(f"--header: {exc}")
     processes = dict(resolved.processes or {})
     for number in pid or []:
         if not psutil.pid_exists(number):
@@ -193,7 +204,7 @@ def loadtest(
         processes[f"pid {number}"] = number
 
     try:
-        info = asyncio.run(probe(resolved.url, scenario.protocol, scenario.timeout))
+        info = asyncio.run(probe(resolved.url, scenario.protocol, scenario.timeout, headers))
     except TargetError as exc:
         fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
@@ -203,7 +214,7 @@ def loadtest(
     _check_tools(scenario.mix, info.tools, resolved.url)
     tool_headers = {name: found for name, schema in info.tools.items() if (found := header_params(schema))}
 
-    plan = Plan(resolved, info.protocol, scenario, stages, workers, slo, processes, tool_headers)
+    plan = Plan(resolved, info.protocol, scenario, stages, workers, slo, processes, tool_headers, headers)
     started = datetime.now(UTC)
     quiet = as_json
     if not quiet:

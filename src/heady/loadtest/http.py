@@ -11,10 +11,28 @@ docs/loadtest.md has the measurements that chose it.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 MAX_HEADER_BYTES = 64 * 1024
+
+
+RESERVED = frozenset({"host", "content-length", "content-type", "accept", "transfer-encoding", "connection"})
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``Name: value`` from the command line, refusing what would corrupt or spoof a request."""
+    name, sep, value = text.partition(":")
+    name, value = name.strip(), value.strip()
+    if not sep or not _TOKEN.match(name) or any(c in value for c in "\r\n\0"):
+        raise ValueError(
+            f"{text!r} is not a header; write it as 'Name: value', e.g. 'Authorization: Bearer ...'"
+        )
+    if name.lower() in RESERVED or name.lower().startswith("mcp-"):
+        raise ValueError(f"{name} is set by heady loadtest itself; remove this --header")
+    return name, value
 
 
 class ConnectionFailed(Exception):
@@ -50,13 +68,14 @@ class Response:
 class Connection:
     """One keep-alive connection; reopens itself after the server closes it."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, headers: tuple[tuple[str, str], ...] = ()) -> None:
         self.endpoint = endpoint
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._head = (
             f"POST {endpoint.path} HTTP/1.1\r\nHost: {endpoint.host_header}\r\n"
             "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in headers)
         ).encode()
 
     async def post(self, body: bytes, headers: bytes = b"") -> Response:

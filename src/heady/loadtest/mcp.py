@@ -38,6 +38,10 @@ META = {
 }
 
 
+ToolHeaders = dict[str, list[tuple[tuple[str, ...], str]]]
+"""Per tool: the (argument path, header name) pairs its schema marks with ``x-mcp-header``."""
+
+
 class TargetError(Exception):
     """The target cannot be load-tested as asked; the message says why and what to do."""
 
@@ -85,11 +89,12 @@ class Client:
     endpoint: Endpoint
     protocol: str
     timeout: float
-    tool_headers: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    tool_headers: ToolHeaders = field(default_factory=dict)
+    headers: tuple[tuple[str, str], ...] = ()  # from --header, on every request (never logged)
     session_id: str | None = None
 
     def __post_init__(self) -> None:
-        self.conn = Connection(self.endpoint)
+        self.conn = Connection(self.endpoint, self.headers)
         self._ids = itertools.count(1)
 
     async def call(self, method: str, params: dict[str, Any], name: str | None = None) -> str | None:
@@ -235,11 +240,13 @@ class TargetInfo:
     tools: dict[str, dict[str, Any]]
 
 
-async def probe(url: str, protocol: str, call_timeout: float) -> TargetInfo:
+async def probe(
+    url: str, protocol: str, call_timeout: float, headers: tuple[tuple[str, str], ...] = ()
+) -> TargetInfo:
     """Find the revision the target speaks (``auto``) and the tools it offers."""
     endpoint = Endpoint.parse(url)
     if protocol == "auto":
-        client = Client(endpoint, MODERN, call_timeout)
+        client = Client(endpoint, MODERN, call_timeout, headers=headers)
         try:
             await client.result("server/discover")
             protocol = MODERN
@@ -249,7 +256,7 @@ async def probe(url: str, protocol: str, call_timeout: float) -> TargetInfo:
             protocol = LEGACY
         finally:
             client.close()
-    client = Client(endpoint, protocol, call_timeout)
+    client = Client(endpoint, protocol, call_timeout, headers=headers)
     try:
         result = await client.result("tools/list")
     except ConnectionFailed as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from heady.compose.model import Slo
+from heady.loadtest.mcp import ToolHeaders
 from heady.loadtest.resources import Monitor
 from heady.loadtest.runner import Load
 from heady.loadtest.scenario import Scenario, Stage
@@ -28,7 +29,8 @@ class Plan:
     workers: int = 1
     slo: Slo | None = None
     processes: dict[str, int] = field(default_factory=dict)
-    tool_headers: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    tool_headers: ToolHeaders = field(default_factory=dict)
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -137,6 +139,7 @@ def _stage(plan: Plan, pool: Pool, stage: Stage, watcher: Watcher) -> StageResul
             seed=scenario.seed,
             origin=origin,
             tool_headers=plan.tool_headers,
+            headers=plan.headers,
         )
         watcher.stage, watcher.load = stage.name, describe_load(stage, level)
         watcher.started, watcher.planned = start, duration

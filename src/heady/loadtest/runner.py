@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from heady.loadtest.http import Endpoint
-from heady.loadtest.mcp import Client
+from heady.loadtest.mcp import Client, ToolHeaders
 from heady.loadtest.scenario import Mix, Op
 from heady.loadtest.stats import Recorder
 
@@ -45,7 +45,8 @@ class Load:
     max_connections: int = 256
     seed: int | None = None
     origin: float | None = None  # second zero of the timeline; defaults to start
-    tool_headers: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    tool_headers: ToolHeaders = field(default_factory=dict)
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def end(self) -> float:
@@ -82,7 +83,7 @@ class Runner:
 
     def _client(self) -> Client:
         load = self.load
-        return Client(self.endpoint, load.protocol, load.timeout, load.tool_headers)
+        return Client(self.endpoint, load.protocol, load.timeout, load.tool_headers, load.headers)
 
     async def run(self) -> Recorder:
         """Run the load to its bound, or until asked to stop (then the recorder is partial)."""
