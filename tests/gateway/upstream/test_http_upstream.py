@@ -200,3 +200,18 @@ async def test_lists_pass_through(servers: Any, upstreams: Any) -> None:
     listed = await upstream.call(list_request("l"), ctx())
     names = {tool["name"] for tool in listed["result"]["tools"]}
     assert {"echo", "progress", "sleep", "big", "headers", "pid"} <= names
+
+
+async def test_a_server_that_never_answers_the_handshake_is_down(upstreams: Any) -> None:
+    async def accept_and_ignore(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads the request, never answers
+        writer.close()
+
+    silent = await asyncio.start_server(accept_and_ignore, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    try:
+        upstream = await upstreams(HttpUpstream("mute", f"http://127.0.0.1:{port}/mcp", limits(timeout=0.5)))
+        assert upstream.status.state == "down"
+        assert upstream.status.detail == "no answer to the handshake within 0.5s"
+    finally:
+        silent.close()

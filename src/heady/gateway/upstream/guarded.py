@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 _BREAKER_KINDS = frozenset({"unavailable", "timeout", "protocol"})
 """Failures that say the server is unhealthy (too_large and overloaded do not)."""
 _RECONNECT_MAX = 5.0
+_CONNECT_SECONDS = 10.0
+"""Longest a connect attempt (handshake included) may take; never longer than the call timeout."""
 
 
 class GuardedUpstream:
@@ -37,6 +39,7 @@ class GuardedUpstream:
     ) -> None:
         self.name = name
         self.limiter = ConcurrencyLimiter(limits.max_in_flight, limits.max_queue)
+        self.connect_timeout = min(_CONNECT_SECONDS, float(limits.timeout))
         self.breaker = breaker or CircuitBreaker()
         self._status = UpstreamStatus()
         self._reconnect: asyncio.Task[None] | None = None
@@ -71,7 +74,11 @@ class GuardedUpstream:
 
     async def _try_connect(self) -> bool:
         try:
-            await self._connect()
+            async with asyncio.timeout(self.connect_timeout):
+                await self._connect()
+        except TimeoutError:
+            self._mark_down(f"no answer to the handshake within {self.connect_timeout:g}s")
+            return False
         except UpstreamError as exc:
             self._mark_down(str(exc).partition(": ")[2] or str(exc))
             return False

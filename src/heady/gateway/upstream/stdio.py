@@ -10,7 +10,6 @@ and cancellation are the channel's job.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 
@@ -131,9 +130,12 @@ class StdioUpstream(GuardedUpstream):
                 for channel in self.channels():
                     if id(channel) not in subscribed and not channel.closed:
                         subscribed[id(channel)] = channel.subscribe(put)
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        yield await queue.get()
+                try:
+                    async with asyncio.timeout(1.0):  # then look for replaced processes
+                        message = await queue.get()
+                except TimeoutError:
+                    continue
+                yield message
         finally:
             for unsubscribe in subscribed.values():
                 unsubscribe()
