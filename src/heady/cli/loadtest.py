@@ -219,7 +219,8 @@ def loadtest(
     quiet = as_json
     if not quiet:
         console.print(
-            f"[bold]heady loadtest[/] {resolved.url} (protocol {info.protocol}, {workers} worker(s))"
+            f"[bold]heady loadtest[/] {resolved.url} (protocol {info.protocol}, {workers} worker(s))",
+            highlight=False,
         )
 
     def on_stage(result: StageResult) -> None:
