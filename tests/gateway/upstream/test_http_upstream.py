@@ -215,3 +215,16 @@ async def test_a_server_that_never_answers_the_handshake_is_down(upstreams: Any)
         assert upstream.status.detail == "no answer to the handshake within 0.5s"
     finally:
         silent.close()
+
+
+async def test_x_mcp_header_parameters_are_mirrored(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server())
+    upstream = await upstreams(HttpUpstream("echo", server.url, limits()))
+    # Not listed yet: the server answers HeaderMismatch, the upstream re-reads tools/list and retries.
+    first = await upstream.call(tool_call(1, "regional", {"region": "eu-west"}), ctx())
+    assert text(first) == "eu-west"
+    second = await upstream.call(tool_call(2, "regional", {"region": "région"}), ctx())
+    assert text(second) == "région"
+    seen = (await upstream.call(tool_call(3, "headers"), ctx()))["result"]["structuredContent"]["result"]
+    regional = [h for h in seen if h.get("mcp-name") == "regional"]
+    assert [h.get("mcp-param-region") for h in regional] == [None, "eu-west", "=?base64?csOpZ2lvbg==?="]

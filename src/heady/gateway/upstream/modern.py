@@ -9,6 +9,7 @@ once; a call adds only its own lines.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator
 
 from heady.gateway.upstream.base import JSON, CallContext, UpstreamError
@@ -20,6 +21,8 @@ from heady.protocol import jsonrpc, versions
 _NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 _CRLF = b"\r\n"
 _MAX_CACHED = 4096
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An HTTP field-name token: what an ``x-mcp-header`` value must be (anything else is ignored)."""
 
 
 def header_value(value: str) -> bytes:
@@ -116,9 +119,11 @@ class ModernHttp:
                 continue
             properties = (tool.get("inputSchema") or {}).get("properties") or {}
             found = [
-                (f"mcp-param-{spec['x-mcp-header']}: ".encode("ascii", "replace"), prop)
+                (f"mcp-param-{spec['x-mcp-header']}: ".encode("ascii"), prop)
                 for prop, spec in properties.items()
-                if isinstance(spec, dict) and isinstance(spec.get("x-mcp-header"), str)
+                if isinstance(spec, dict)
+                and isinstance(spec.get("x-mcp-header"), str)
+                and _TOKEN.fullmatch(spec["x-mcp-header"])
             ]
             if found and len(self._param_headers) < _MAX_CACHED:
                 self._param_headers[tool["name"]] = found
