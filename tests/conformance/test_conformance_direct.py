@@ -30,4 +30,3 @@ def test_direct_run_reproduces_the_recorded_baseline(
     stale = set(line.failures) - run.failed
     assert not stale, f"passing now; remove from expected-failures.yml: {sorted(stale)}"
     assert run.passed_checks == line.passed_checks, run.output
-
