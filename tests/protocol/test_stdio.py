@@ -181,3 +181,11 @@ async def test_process_exit_fails_pending_requests_and_closes(stdio_channels: St
     assert channel.closed
     with pytest.raises(ChannelClosed):
         await channel.request(jsonrpc.request(3, "received"), 5)
+
+
+async def test_messages_larger_than_a_pipe_read_arrive_whole(stdio_channels: Start) -> None:
+    channel = await stdio_channels(*ECHO, name="echo")
+    await channel.handshake()
+    sizes = [3_000_000, 10, 700_000]
+    answers = await asyncio.gather(*(channel.request(call(n, "big", {"size": n}), 30) for n in sizes))
+    assert [len(a["result"]["content"][0]["text"]) for a in answers] == sizes

@@ -319,18 +319,27 @@ class StdioChannel:
     # -- reading --------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
-        buffer = b""
+        parts: list[bytes] = []  # an unfinished line, in pieces (no quadratic re-copying)
+        size = 0
         try:
             while True:
                 chunk = await self._reader.read(_READ_CHUNK)
                 if not chunk:
                     break
-                buffer += chunk
                 if b"\n" not in chunk:
-                    if len(buffer) > self.max_message_bytes:
+                    parts.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_message_bytes:
                         raise ValueError(f"a message exceeds {self.max_message_bytes} bytes")
                     continue
-                *lines, buffer = buffer.split(b"\n")
+                if parts:
+                    parts.append(chunk)
+                    chunk = b"".join(parts)
+                    parts.clear()
+                *lines, rest = chunk.split(b"\n")
+                if rest:
+                    parts.append(rest)
+                size = len(rest)
                 for line in lines:
                     if line.strip():
                         self._dispatch(line)
