@@ -179,11 +179,10 @@ class Runner:
                 if idle[0] == 0 and len(workers) < load.max_connections:
                     workers.append(asyncio.create_task(connection()))
                     await asyncio.sleep(0)
-            # Let due calls finish; one timeout after the end is the most a call may take.
+            # Let due calls finish: until the end of the stage, then one call timeout more.
+            left = load.end - time.perf_counter() if math.isfinite(load.end) else 0.0
             try:
-                async with asyncio.timeout(
-                    max(load.end, time.perf_counter()) - time.perf_counter() + load.timeout
-                ):
+                async with asyncio.timeout(max(0.0, left) + load.timeout):
                     await queue.join()
             except TimeoutError:
                 pass
