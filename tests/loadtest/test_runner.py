@@ -42,7 +42,7 @@ def test_closed_model_stops_at_the_request_bound(loadtest_server: str, protocol:
 def test_open_model_sends_exactly_the_scheduled_calls(loadtest_server: str) -> None:
     recorder = run_load(load(loadtest_server, model="open", level=100.0, requests=80))
     assert recorder.ops["add"].requests == 80
-    assert recorder.unsent == 0
+    assert recorder.unfinished == 0
     assert sum(s.requests for s in recorder.timeline.values()) == 80
 
 
@@ -120,3 +120,23 @@ def test_a_stopped_run_returns_what_it_measured(loadtest_server: str) -> None:
     recorder = runner.recorder
     assert recorder.interrupted
     assert recorder.ops["add"].requests == recorder.calls > 0
+
+
+def test_calls_a_stalled_target_never_finishes_are_counted(loadtest_server: str) -> None:
+    # One connection, 10 calls due in a second, each taking 600 ms: when the stage's drain
+    # (one 1 s timeout after the last due call) ends, most are still queued or in flight.
+    slow = [Op(tool="sleep", args={"ms": 600})]
+    recorder = run_load(
+        load(
+            loadtest_server,
+            ops=slow,
+            model="open",
+            level=10.0,
+            requests=10,
+            duration=None,
+            max_connections=1,
+            timeout=1.0,
+        )
+    )
+    assert recorder.unfinished > 0
+    assert recorder.ops["sleep"].requests + recorder.unfinished == 10

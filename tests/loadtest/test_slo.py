@@ -43,7 +43,7 @@ def test_error_rate_and_availability() -> None:
 def test_due_calls_never_sent_count_as_errors() -> None:
     op = stats([1.0] * 100)
     assert evaluate(Slo(error_rate="1%"), op)[0].ok
-    breach = evaluate(Slo(error_rate="1%"), op, unsent=5)[0]
+    breach = evaluate(Slo(error_rate="1%"), op, unfinished=5)[0]
     assert not breach.ok and round(breach.measured, 4) == round(5 / 105, 4)
 
 

@@ -53,10 +53,10 @@ def test_recorders_round_trip_and_merge() -> None:
     first, second = Recorder(origin=0.0), Recorder(origin=0.0)
     first.record("a", 0.0, 0.0, 0.002, None)
     second.record("a", 0.5, 0.5, 0.6, "timeout")
-    second.unsent = 3
+    second.unfinished = 3
     merged = Recorder.load(first.dump())
     merged.merge(Recorder.load(second.dump()))
     assert merged.ops["a"].requests == 2
     assert dict(merged.ops["a"].errors) == {"timeout": 1}
-    assert merged.unsent == 3
+    assert merged.unfinished == 3
     assert merged.timeline[0].requests == 2

@@ -152,7 +152,7 @@ def _stage(stage: dict[str, Any]) -> str:
             if stage["model"] == "open"
             else "latency counts from each call's send time"
         )
-        + (f"; {stage['unsent']} due calls never sent" if stage.get("unsent") else "")
+        + (f"; {stage['unfinished']} due calls never finished" if stage.get("unfinished") else "")
         + "</p>",
     ]
     headers = ["call", "calls", "calls/s", "errors", "p50 ms", "p90", "p95", "p99", "max", "errors by kind"]

@@ -66,9 +66,9 @@ def stage_table(stage: dict[str, Any]) -> RenderableType:
                 "yellow",
             )
         )
-    if stage.get("unsent"):
+    if stage.get("unfinished"):
         lines.append(
-            Text(f"{stage['unsent']} due calls were never sent (the target fell too far behind)", "yellow")
+            Text(f"{stage['unfinished']} due calls never finished (the target fell too far behind)", "yellow")
         )
     for check in stage["slo"]:
         lines.append(_check_text(check, gating=stage["gate"]))

@@ -18,7 +18,7 @@ FORMAT = 1
 LAG_WARNING_MS = 10.0
 
 
-def _ops(stats: OpStats, elapsed: float, open_model: bool, unsent: int = 0) -> dict[str, Any]:
+def _ops(stats: OpStats, elapsed: float, open_model: bool, unfinished: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {
         "requests": stats.requests,
         "errors": stats.error_count,
@@ -29,7 +29,7 @@ def _ops(stats: OpStats, elapsed: float, open_model: bool, unsent: int = 0) -> d
     }
     if open_model:
         out["service_latency_ms"] = stats.service.summary()
-        out["unsent"] = unsent
+        out["unfinished"] = unfinished
     return out
 
 
@@ -60,7 +60,7 @@ def stage_report(result: StageResult) -> dict[str, Any]:
         "gate": stage.gates,
         "interrupted": recorder.interrupted,
         "passed": result.passed,
-        **_ops(total, recorder.elapsed, open_model, recorder.unsent),
+        **_ops(total, recorder.elapsed, open_model, recorder.unfinished),
         "ops": {
             label: _ops(stats, recorder.elapsed, open_model) for label, stats in sorted(recorder.ops.items())
         },
@@ -80,7 +80,7 @@ def stage_report(result: StageResult) -> dict[str, Any]:
                 "level": step.load,
                 "passed": step.passed,
                 "slo": [c.to_dict() for c in step.checks],
-                **_ops(step.recorder.total(), step.recorder.elapsed, open_model, step.recorder.unsent),
+                **_ops(step.recorder.total(), step.recorder.elapsed, open_model, step.recorder.unfinished),
             }
             for step in result.steps
         ]

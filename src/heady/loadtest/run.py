@@ -148,7 +148,7 @@ def _stage(plan: Plan, pool: Pool, stage: Stage, watcher: Watcher) -> StageResul
         monitor.start()
         recorder = pool.run(load, watcher.tick)
         resources = monitor.stop(recorder.calls, recorder.elapsed)
-        step = Step(level, recorder, evaluate(plan.slo, recorder.total(), recorder.unsent), resources)
+        step = Step(level, recorder, evaluate(plan.slo, recorder.total(), recorder.unfinished), resources)
         steps.append(step)
         merged.merge(recorder)
         if recorder.interrupted or (stage.step is not None and not step.passed):

@@ -163,6 +163,9 @@ class Runner:
                 idle[0] -= 1
                 try:
                     await self._one(client, due)
+                except asyncio.CancelledError:
+                    self.recorder.unfinished += 1  # still in flight when the stage's drain ended
+                    raise
                 finally:
                     queue.task_done()
 
@@ -187,7 +190,7 @@ class Runner:
             except TimeoutError:
                 pass
         finally:
-            self.recorder.unsent = queue.qsize()
+            self.recorder.unfinished += queue.qsize()  # due, never sent
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)

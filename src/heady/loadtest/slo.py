@@ -35,8 +35,8 @@ class Check:
         }
 
 
-def evaluate(slo: Slo | None, stats: OpStats, unsent: int = 0) -> list[Check]:
-    """One check per SLO field that is set; due calls never sent count as errors."""
+def evaluate(slo: Slo | None, stats: OpStats, unfinished: int = 0) -> list[Check]:
+    """One check per SLO field that is set; due calls that never finished count as errors."""
     if slo is None:
         return []
     checks = []
@@ -45,8 +45,8 @@ def evaluate(slo: Slo | None, stats: OpStats, unsent: int = 0) -> list[Check]:
         if limit is not None:
             measured = stats.latency.percentile(pct)
             checks.append(Check(name, limit * 1000, measured, measured <= limit * 1000, "ms"))
-    total = stats.requests + unsent
-    error_rate = (stats.error_count + unsent) / total if total else 0.0
+    total = stats.requests + unfinished
+    error_rate = (stats.error_count + unfinished) / total if total else 0.0
     if slo.error_rate is not None:
         checks.append(Check("error_rate", slo.error_rate, error_rate, error_rate <= slo.error_rate, "ratio"))
     if slo.availability is not None:

@@ -55,7 +55,7 @@ class Recorder:
         self.origin = origin  # perf_counter() value of second zero of the timeline
         self.ops: dict[str, OpStats] = {}
         self.timeline: dict[int, Second] = {}
-        self.unsent = 0
+        self.unfinished = 0
         self.elapsed = 0.0
         self.calls = 0  # running totals for live progress
         self.failed = 0
@@ -85,7 +85,7 @@ class Recorder:
             self.ops.setdefault(label, OpStats()).merge(stats)
         for index, second in other.timeline.items():
             self.timeline.setdefault(index, Second()).merge(second)
-        self.unsent += other.unsent
+        self.unfinished += other.unfinished
         self.lag.add(other.lag)
         self.interrupted = self.interrupted or other.interrupted
         self.calls += other.calls
@@ -103,7 +103,7 @@ class Recorder:
     def dump(self) -> dict[str, Any]:
         return {
             "origin": self.origin,
-            "unsent": self.unsent,
+            "unfinished": self.unfinished,
             "elapsed": self.elapsed,
             "calls": self.calls,
             "failed": self.failed,
@@ -119,7 +119,7 @@ class Recorder:
     @classmethod
     def load(cls, data: dict[str, Any]) -> Recorder:
         recorder = cls(data["origin"])
-        recorder.unsent = data["unsent"]
+        recorder.unfinished = data["unfinished"]
         recorder.elapsed = data["elapsed"]
         recorder.calls, recorder.failed = data["calls"], data["failed"]
         recorder.lag = Latency.decode(data["lag"])
