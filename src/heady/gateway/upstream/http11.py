@@ -10,7 +10,6 @@ reused: that is also how a stream is cancelled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
@@ -147,36 +146,17 @@ class ConnectionPool:
         lines += [f"{name}: {value}".encode("latin-1") + _CRLF for name, value in headers]
         return b"".join(lines)
 
-    @contextlib.asynccontextmanager
-    async def request(self, head: bytes, extra: bytes = b"", body: bytes = b"") -> AsyncIterator[Response]:
-        """Send ``head`` + ``extra`` header lines + ``body``; yield the response.
+    def request(self, head: bytes, extra: bytes = b"", body: bytes = b"") -> _Exchange:
+        """``async with pool.request(head, extra, body) as response``: one exchange on one connection.
 
-        A reused connection the server had already closed is retried once on a new one
-        (the request never reached the server). Leaving the block early closes the
+        Sends ``head`` + ``extra`` header lines + ``body``. A reused connection the server had
+        already closed is retried once on a new one (the request never reached the server).
+        Leaving the block before the body was read to its end, or by an exception, closes the
         connection: the server sees the stream end.
         """
-        method = head[: head.index(b" ")]
-        payload = b"".join((head, extra, b"content-length: ", str(len(body)).encode(), _HEAD_END, body))
-        response: Response | None = None
-        for attempt in (0, 1):
-            conn, reused = await self._acquire()
-            try:
-                conn.writer.write(payload)
-                response = await self._read_head(conn, method)
-                break
-            except (asyncio.IncompleteReadError, ConnectionError, HttpError) as exc:
-                conn.close()
-                if not reused or attempt:
-                    raise HttpError(_describe(exc)) from exc
-            except BaseException:
-                conn.close()
-                raise
-        assert response is not None
-        try:
-            yield response
-        except BaseException:
-            conn.close()
-            raise
+        return _Exchange(self, head, extra, body)
+
+    def _release(self, conn: Connection, response: Response) -> None:
         if response.reusable and conn.usable and len(self._idle) < self.max_idle:
             self._idle.append(conn)
         else:
@@ -223,6 +203,48 @@ class ConnectionPool:
     async def close(self) -> None:
         while self._idle:
             self._idle.pop().close()
+
+
+class _Exchange:
+    """The context manager of ``ConnectionPool.request`` (a class: it runs on every call)."""
+
+    __slots__ = ("_conn", "_payload", "_pool", "_response")
+
+    def __init__(self, pool: ConnectionPool, head: bytes, extra: bytes, body: bytes) -> None:
+        self._pool = pool
+        self._payload = b"".join((head, extra, b"content-length: ", str(len(body)).encode(), _HEAD_END, body))
+        self._conn: Connection | None = None
+        self._response: Response | None = None
+
+    async def __aenter__(self) -> Response:
+        pool = self._pool
+        payload = self._payload
+        method = payload[: payload.index(b" ")]
+        for attempt in (0, 1):
+            conn, reused = await pool._acquire()
+            try:
+                conn.writer.write(payload)
+                response = await pool._read_head(conn, method)
+            except (asyncio.IncompleteReadError, ConnectionError, HttpError) as exc:
+                conn.close()
+                if not reused or attempt:
+                    raise HttpError(_describe(exc)) from exc
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            self._conn, self._response = conn, response
+            return response
+        raise AssertionError("unreachable")
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        conn, response = self._conn, self._response
+        if conn is None or response is None:
+            return
+        if exc_type is not None:
+            conn.close()
+        else:
+            self._pool._release(conn, response)
 
 
 def _describe(exc: BaseException) -> str:
