@@ -30,7 +30,7 @@ Examples:
 
   heady loadtest http://127.0.0.1:9101/mcp --tool echo --args '{"text": "hi"}' --concurrency 8 --duration 10s
 
-  heady loadtest notes --rate 200/s --requests 2000 --tool search_notes --args '{"q": {"words": 2}}'
+  heady loadtest notes --rate 200/s --requests 2000 --tool search_notes --args '{"query": {"words": 1}}'
 
   heady loadtest notes -f mcp-compose.yaml --scenario examples/loadtest/scenario.yaml \\
       --out result.json --html report.html
