@@ -143,3 +143,17 @@ def test_the_starter_server_explains_bad_settings(tmp_path: Path, env: dict[str,
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_starter_server_passes_ruff(tmp_path: Path) -> None:
+    """What users start from is lint-clean and formatted, so their CI is green on day one."""
+    _, script = init_project(tmp_path, name="demo")
+    ruff = str(Path(PYTHON).parent / "ruff")
+    for args in (["check", "--select", "E,F,W,I,B,UP,SIM,RUF,ASYNC"], ["format", "--check"]):
+        done = subprocess.run(
+            [ruff, *args, "--line-length", "110", "--isolated", str(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
