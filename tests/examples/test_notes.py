@@ -91,7 +91,7 @@ async def test_bad_input_is_a_tool_error_naming_the_cause(notes: HttpServer) -> 
         for tool, arguments, message in BAD_CALLS:
             result = await client.call_tool(tool, arguments, raise_on_error=False)
             assert result.is_error, (tool, arguments)
-            assert message in result.content[0].text, (tool, arguments)  # type: ignore[union-attr]
+            assert message in result.content[0].text, (tool, arguments)
         listed = await client.call_tool("search_notes", {})
     assert listed.structured_content is not None and listed.structured_content["count"] == 0
 

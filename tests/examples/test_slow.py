@@ -66,8 +66,8 @@ async def test_seconds_is_bounded(slow: HttpServer) -> None:
     async with Client(slow.url) as client:
         too_long = await client.call_tool("slow_task", {"seconds": 31}, raise_on_error=False)
         zero = await client.call_tool("slow_task", {"seconds": 0}, raise_on_error=False)
-    assert too_long.is_error and "less than or equal to 30" in too_long.content[0].text  # type: ignore[union-attr]
-    assert zero.is_error and "greater than 0" in zero.content[0].text  # type: ignore[union-attr]
+    assert too_long.is_error and "less than or equal to 30" in too_long.content[0].text
+    assert zero.is_error and "greater than 0" in zero.content[0].text
 
 
 async def test_healthz(slow: HttpServer) -> None:
