@@ -211,3 +211,46 @@ def test_command_line_headers_parse(text: str, parsed: tuple[str, str]) -> None:
 def test_command_line_headers_that_would_corrupt_a_request_are_refused(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         parse_header(text)
+
+
+async def test_sse_response_with_notifications_first(loadtest_server: str) -> None:
+    """2025-11-25: FastMCP streams log notifications, then the result, on one SSE response."""
+    c = client(loadtest_server, LEGACY)
+    try:
+        assert await c.start_session() is None
+        assert await c.call("tools/call", {"name": "chatty", "arguments": {}}, "chatty") is None
+        assert await c.call("tools/call", {"name": "fail_tool", "arguments": {}}, "fail_tool") == "tool_error"
+    finally:
+        c.close()
+
+
+async def test_modern_sse_response_in_chunks() -> None:
+    """2026-07-28 over SSE: a comment, a progress notification, then the response, chunked."""
+    events = (
+        b": keep-alive\r\n\r\n",
+        b'event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress",'
+        b'"params":{"progress":1}}\r\n\r\n',
+        b'event: message\r\ndata: {"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":true}}\r\n\r\n',
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line[15:]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        for event in events:
+            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        c = Client(Endpoint.parse(f"http://127.0.0.1:{port}/mcp"), MODERN, 5.0)
+        assert await call_tool(c, "t", {}) == "tool_error"  # the response, not the notification
