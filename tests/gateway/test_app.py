@@ -331,3 +331,23 @@ async def test_health_and_readiness(alpha: int) -> None:
         assert body["state"]["ok"] is True
         missing = await client.get(gw.base + "/nope")
         assert missing.status_code == 404
+
+
+async def test_handshake_methods_are_404_in_2026_and_meta_is_required(alpha: int) -> None:
+    async with serve(compose_for({"alpha": alpha})) as gw, httpx.AsyncClient() as client:
+        for method in ("initialize", "ping", "logging/setLevel"):
+            assert_error(await rpc(client, gw.url, method), 404, -32601)
+        bare = orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+        assert_error(
+            await client.post(gw.url, content=bare, headers=modern_headers("tools/list")), 400, -32602
+        )
+
+
+async def test_single_server_view_forwards_methods_the_gateway_does_not_know(alpha: int) -> None:
+    async with serve(compose_for({"alpha": alpha})) as gw, httpx.AsyncClient() as client:
+        response = await rpc(client, f"{gw.base}/servers/alpha/mcp", "tasks/get", {"taskId": "nope"})
+        error = response.json()["error"]
+        assert error["message"] == "Method not found"  # the server's answer, not the gateway's
+        assert response.status_code == 404
+        merged = await rpc(client, gw.url, "tasks/get", {"taskId": "nope"})
+        assert "not supported by the gateway" in merged.json()["error"]["message"]

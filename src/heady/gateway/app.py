@@ -8,8 +8,6 @@ mirrored headers against it, and hands it to the router. No framework, no models
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import logging
 import math
@@ -33,6 +31,7 @@ from heady.gateway.asgi import (
 )
 from heady.gateway.backend import Backend
 from heady.gateway.controls import RateLimiter, ResultCache
+from heady.gateway.headers import check_request
 from heady.gateway.jsonrpc import GatewayError
 from heady.gateway.listen import ALL_LISTS, plan, relay
 from heady.gateway.mrtr import StateSealer
@@ -41,25 +40,14 @@ from heady.gateway.origin import HostGuard
 from heady.gateway.router import Call, Router
 from heady.gateway.sessions import ENDED_KEY, MAX_AGE, Session, SessionSigner
 from heady.gateway.upstream.base import JSON, Upstream
-from heady.gateway.versions import LEGACY, META_SUBSCRIPTION, META_VERSION, MODERN, SUPPORTED
+from heady.gateway.versions import LEGACY, META_SUBSCRIPTION, MODERN, SUPPORTED
 from heady.state import StateStore
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE: Final = 15.0
 """Seconds between SSE comment lines on long-lived streams."""
-_NAMED_METHODS: Final = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 _VALID_ID_TYPES: Final = (str, int)
-
-
-def _decode_name(value: str) -> str | None:
-    """An ``Mcp-Name`` value, Base64 sentinel decoded; None when the encoding is broken."""
-    if value.startswith("=?base64?") and value.endswith("?="):
-        try:
-            return base64.b64decode(value[9:-2], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-    return value
 
 
 def _retry_header(seconds: float | None) -> Headers:
@@ -215,6 +203,7 @@ class Gateway:
 
     async def _mcp(self, router: Router, scope: Scope, receive: Receive, send: Send) -> None:
         host = origin = accept = version = mcp_method = mcp_name = session_id = content_type = None
+        param_headers: dict[str, bytes] | None = None
         length = -1
         for key, value in scope["headers"]:
             if key == b"host":
@@ -224,7 +213,7 @@ class Gateway:
             elif key == b"accept":
                 accept = value
             elif key == b"mcp-protocol-version":
-                version = value.decode("latin-1")
+                version = value.decode("latin-1").strip(" \t")
             elif key == b"mcp-method":
                 mcp_method = value
             elif key == b"mcp-name":
@@ -235,6 +224,10 @@ class Gateway:
                 content_type = value
             elif key == b"content-length":
                 length = int(value) if value.isdigit() else -1
+            elif key.startswith(b"mcp-param-"):
+                if param_headers is None:
+                    param_headers = {}
+                param_headers[key[10:].decode("latin-1")] = value
         if host is not None and not self.guard.host_allowed(host.decode("latin-1")):
             return await self._reject(
                 send,
@@ -273,6 +266,7 @@ class Gateway:
                 mcp_method,
                 mcp_name,
                 session_id,
+                param_headers,
                 length,
                 wants_json,
                 wants_sse,
@@ -342,6 +336,7 @@ class Gateway:
         mcp_method: bytes | None,
         mcp_name: bytes | None,
         session_id: str | None,
+        param_headers: dict[str, bytes] | None,
         length: int,
         wants_json: bool,
         wants_sse: bool,
@@ -400,7 +395,7 @@ class Gateway:
 
         # Which revision: an initialize or a session id means 2025-era; the version header decides the rest.
         session: Session | None = None
-        if method == "initialize":
+        if method == "initialize" and version != MODERN:
             if not is_request:
                 return await self._reject(
                     send, 400, rpc.INVALID_REQUEST, "initialize must be a request (with an id)"
@@ -447,10 +442,11 @@ class Gateway:
             return await send_empty(send, 202)
 
         if modern:
-            problem = self._check_headers(method, params, version, mcp_method, mcp_name)
+            assert version is not None
+            problem = check_request(method, params, version, mcp_method, mcp_name)
             if problem is not None:
-                return await self._reject(send, 400, rpc.HEADER_MISMATCH, problem, request_id)
-            if not router.knows(method) and method != "subscriptions/listen":
+                return await send_json(send, problem.status, problem.response(request_id))
+            if not router.knows(method, modern=True) and method != "subscriptions/listen":
                 return await self._reject(
                     send,
                     404,
@@ -459,6 +455,7 @@ class Gateway:
                     request_id,
                 )
             call = Call(request_id, method, params, True, client, _client_caps(params), _client_info(params))
+            call.param_headers = param_headers
         else:
             assert session is not None
             call = Call(
@@ -523,7 +520,7 @@ class Gateway:
         finally:
             if key is not None:
                 self._inflight.pop(key, None)
-        await send_body(send, 200, rpc.dumps(response), _JSON)
+        await send_body(send, _status(response, call.modern), rpc.dumps(response), _JSON)
         return None
 
     def _fits(self, router: Router, call: Call, size: int) -> bool:
@@ -570,37 +567,6 @@ class Gateway:
                 {"supported": list(SUPPORTED), "requested": version},
             ),
         )
-
-    @staticmethod
-    def _check_headers(
-        method: str, params: JSON, version: str | None, mcp_method: bytes | None, mcp_name: bytes | None
-    ) -> str | None:
-        """Why the mirrored headers disagree with the body, or None when they agree."""
-        if mcp_method is None:
-            return "missing Mcp-Method header"
-        if mcp_method.decode("latin-1") != method:
-            header = mcp_method.decode("latin-1")
-            return f"Header mismatch: Mcp-Method header value {header!r} does not match body value {method!r}"
-        meta = params.get("_meta")
-        body_version = meta.get(META_VERSION) if type(meta) is dict else None
-        if body_version != version:
-            return (
-                f"Header mismatch: MCP-Protocol-Version header value {version!r} "
-                f"does not match _meta value {body_version!r}"
-            )
-        field = _NAMED_METHODS.get(method)
-        if field is not None:
-            body_name = params.get(field)
-            if mcp_name is None:
-                return f"missing Mcp-Name header (required for {method})"
-            name = _decode_name(mcp_name.decode("utf-8", "replace"))
-            if name is None:
-                return "Mcp-Name header has a broken =?base64?...?= value"
-            if name != body_name:
-                return (
-                    f"Header mismatch: Mcp-Name header value {name!r} does not match body value {body_name!r}"
-                )
-        return None
 
     async def _initialize(
         self, router: Router, send: Send, request_id: Any, params: JSON, client: str
@@ -665,6 +631,8 @@ class Gateway:
                         send, exc.status, exc.response(call.id), _retry_header(exc.retry_after)
                     )
                 response = exc.response(call.id)
+            if not stream.started and "error" in response:
+                return await send_json(send, _status(response, call.modern), response)
             await stream.event(response)
             await stream.close()
         finally:
@@ -739,6 +707,20 @@ class Gateway:
 
 
 _JSON: Final[Headers] = [(b"content-type", b"application/json")]
+_ERROR_STATUS: Final = {
+    rpc.HEADER_MISMATCH: 400,
+    rpc.MISSING_CAPABILITY: 400,
+    rpc.UNSUPPORTED_VERSION: 400,
+    rpc.METHOD_NOT_FOUND: 404,
+}
+"""HTTP status of a 2026-07-28 answer carrying these JSON-RPC errors (from the gateway or a server)."""
+
+
+def _status(response: JSON, modern: bool) -> int:
+    error = response.get("error")
+    if error is None or not modern or type(error) is not dict:
+        return 200
+    return _ERROR_STATUS.get(error.get("code"), 200)
 
 
 async def _wait_disconnect(receive: Receive) -> None:

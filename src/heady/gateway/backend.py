@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -9,6 +10,8 @@ from heady.compose.model import Limits, RateLimit, ServerConfig
 from heady.gateway.upstream.base import Upstream
 
 _READY = frozenset({"ready", "degraded"})
+_RELEARN = 10.0
+"""Seconds between tool-list fetches triggered by calls to tools the gateway has not seen listed."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -36,6 +39,9 @@ class Backend:
     cache_ttl: dict[str, float]
     read_only: dict[str, bool] = field(default_factory=dict)
     """readOnlyHint of each tool, learned from the server's tools/list (caching needs it)."""
+    param_headers: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per tool: the ``Mcp-Param-*`` headers its ``x-mcp-header`` arguments need (from tools/list)."""
+    learned_at: float = -_RELEARN
     _allowed: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
@@ -56,6 +62,14 @@ class Backend:
     @property
     def ready(self) -> bool:
         return self.upstream.status.state in _READY
+
+    def may_learn(self) -> bool:
+        """Whether to fetch the tool list for an unknown tool now (at most every few seconds)."""
+        now = time.monotonic()
+        if now - self.learned_at < _RELEARN:
+            return False
+        self.learned_at = now
+        return True
 
     def limits_for(self, tool: str) -> CallLimits:
         return self.tool_limits.get(tool, self.limits)

@@ -9,6 +9,7 @@ prompts and resource URIs) or the single-server view of ``/servers/{name}/mcp``
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,6 +18,7 @@ from heady import __version__
 from heady.gateway import jsonrpc as rpc
 from heady.gateway.backend import Backend
 from heady.gateway.controls import RateLimiter, ResultCache
+from heady.gateway.headers import check_params, param_spec
 from heady.gateway.jsonrpc import GatewayError
 from heady.gateway.mrtr import StateSealer
 from heady.gateway.namespace import Namespace, decode_cursor, encode_cursor
@@ -40,6 +42,8 @@ _LISTS: Final = {
     "resources/templates/list": ("resourceTemplates", "resources"),
 }
 """List method -> (result key, capability that must be present)."""
+_HANDSHAKE_ONLY: Final = frozenset({"initialize", "ping", "logging/setLevel"})
+"""Methods 2026-07-28 removed: a 2026-07-28 request for one is -32601."""
 _BASE_CAPABILITIES: Final[JSON] = {
     "tools": {"listChanged": True},
     "prompts": {"listChanged": True},
@@ -60,6 +64,8 @@ class Call:
     capabilities: JSON
     client_info: JSON | None
     on_message: Callable[[JSON], Awaitable[None]] | None = None
+    param_headers: dict[str, bytes] | None = None
+    """``Mcp-Param-*`` headers of a 2026-07-28 request (lowercase name without the prefix)."""
 
 
 def _unavailable(backend: Backend, reason: str) -> JSON:
@@ -126,13 +132,18 @@ class Router:
     def merged(self) -> bool:
         return self.namespace is not None
 
-    def knows(self, method: str) -> bool:
-        return method in self._methods
+    def knows(self, method: str, modern: bool) -> bool:
+        """Whether this view answers ``method``; one server's view forwards any method to it."""
+        if modern and method in _HANDSHAKE_ONLY:
+            return False
+        return self.single is not None or method in self._methods
 
     async def handle(self, call: Call) -> JSON:
         """The JSON-RPC response for ``call``; raises GatewayError when HTTP status must say more."""
         handler = self._methods.get(call.method)
         if handler is None:
+            if self.single is not None and call.method not in _HANDSHAKE_ONLY:
+                return await self._forward(self.single, call, call.params)
             raise GatewayError(
                 rpc.METHOD_NOT_FOUND,
                 f"method '{call.method}' is not supported by the gateway",
@@ -222,6 +233,8 @@ class Router:
                 rpc.INVALID_PARAMS, f"tool '{call.params['name']}' is not exposed by the gateway"
             )
         await self.limiter.check_backend(backend, call.client, tool)
+        if call.modern:
+            await self._check_param_headers(backend, call, tool)
         params = call.params
         if "requestState" in params:
             params = self._unseal(backend, params)
@@ -232,8 +245,18 @@ class Router:
             return await self._cached_call(backend, call, params, tool, ttl)
         return self._seal(backend, call, await self._forward(backend, call, params, tool))
 
+    async def _check_param_headers(self, backend: Backend, call: Call, tool: str) -> None:
+        """``Mcp-Param-*`` headers must match the arguments the tool mirrors (learned from tools/list)."""
+        if tool not in backend.read_only and backend.may_learn():
+            await self._learn_tools(backend, call)
+        spec = backend.param_headers.get(tool)
+        if spec or call.param_headers:
+            problem = check_params(spec or {}, call.params.get("arguments"), call.param_headers or {})
+            if problem is not None:
+                raise GatewayError(rpc.HEADER_MISMATCH, problem, status=400)
+
     async def _cached_call(self, backend: Backend, call: Call, params: JSON, tool: str, ttl: float) -> JSON:
-        if tool not in backend.read_only:
+        if tool not in backend.read_only and backend.may_learn():
             await self._learn_tools(backend, call)
         if not backend.read_only.get(tool, False):
             return self._seal(backend, call, await self._forward(backend, call, params, tool))
@@ -277,8 +300,16 @@ class Router:
     @staticmethod
     def _note_tools(backend: Backend, tools: Any) -> None:
         for tool in tools:
+            if not isinstance(tool, dict):
+                continue
+            name = tool.get("name", "")
             annotations = tool.get("annotations") or {}
-            backend.read_only[tool.get("name", "")] = annotations.get("readOnlyHint") is True
+            backend.read_only[name] = annotations.get("readOnlyHint") is True
+            spec = param_spec(tool.get("inputSchema"))
+            if spec:
+                backend.param_headers[name] = spec
+            else:
+                backend.param_headers.pop(name, None)
 
     async def _prompts_get(self, call: Call) -> JSON:
         backend, prompt = self._route_name(call, "prompt")
@@ -444,7 +475,10 @@ class Router:
     # -- about the gateway ---------------------------------------------------------------
 
     def capabilities(self) -> JSON:
-        """Capabilities of this view: the three lists always, plus what any ready server adds."""
+        """Capabilities of this view: the server's own on one server's view; when merged, the
+        three lists always, plus what any ready server adds."""
+        if self.single is not None and self.single.upstream.status.capabilities:
+            return copy.deepcopy(self.single.upstream.status.capabilities)
         caps: JSON = {k: dict(v) for k, v in _BASE_CAPABILITIES.items()}
         for backend in self.backends.values():
             upstream_caps = backend.upstream.status.capabilities or {}
