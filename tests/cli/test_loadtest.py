@@ -135,7 +135,7 @@ def test_legacy_protocol_run_reports_the_handshakes(loadtest_server: str) -> Non
     [
         (
             ["--tool", "nope"],
-            "has no tool 'nope' (it offers: add, echo, fail_tool, sleep, stall); fix the tool name",
+            "has no tool 'nope' (it offers: add, chatty, echo, fail_tool, sleep, stall); fix the tool name",
         ),
         (["--tool", "add", "--args", "{bad"], "--args is not valid JSON"),
         (["--tool", "add", "--args", "[1]"], "--args must be a JSON object"),
