@@ -5,7 +5,7 @@ Starts the FastMCP echo fixture on a free loopback port, then for each client se
 and reports this process's CPU time per request (user + system from ``getrusage``, / N)
 and wall time.
 
-Run: .venv/bin/python bench/upstream_clients.py [N]
+Run: .venv/bin/python bench/upstream_clients.py [N] [--uvloop]   (the gateway runs on uvloop)
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from heady.gateway.upstream.http import HttpUpstream
 from heady.gateway.upstream.http11 import ConnectionPool
 
 REPO = Path(__file__).resolve().parent.parent
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(ARGS[0]) if ARGS else 5000
+UVLOOP = "--uvloop" in sys.argv
 BODY = orjson.dumps(
     {
         "jsonrpc": "2.0",
@@ -146,7 +148,8 @@ async def run(url: str, port: int) -> None:
             break
         except OSError:
             await asyncio.sleep(0.1)
-    print(f"N={N} sequential POSTs per client, Python {sys.version.split()[0]}, pid {os.getpid()}")
+    loop = "uvloop" if UVLOOP else "asyncio"
+    print(f"N={N} sequential POSTs per client, Python {sys.version.split()[0]}, {loop}, pid {os.getpid()}")
     clients: list[tuple[str, Maker]] = [
         ("heady", heady),
         ("upstream", heady_upstream),
@@ -168,7 +171,13 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        asyncio.run(run(f"http://127.0.0.1:{port}/mcp", port))
+        url = f"http://127.0.0.1:{port}/mcp"
+        if UVLOOP:
+            import uvloop
+
+            uvloop.run(run(url, port))
+        else:
+            asyncio.run(run(url, port))
     finally:
         server.terminate()
         server.wait(10)
