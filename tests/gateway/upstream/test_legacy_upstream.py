@@ -125,3 +125,12 @@ async def test_forced_2026_against_a_2025_server_is_a_clear_protocol_error(
     upstream = await upstreams(HttpUpstream("old", server.url, limits(), protocol="2026-07-28"))
     assert upstream.status.state == "down"
     assert "does not serve revision 2026-07-28" in upstream.status.detail
+
+
+async def test_server_requests_during_a_call_are_refused_clearly(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server("legacy"))
+    upstream = await upstreams(HttpUpstream("old", server.url, limits()))
+    response = await upstream.call(tool_call("e", "ask"), ctx())
+    assert response["result"]["isError"] is True
+    assert "the gateway does not relay 'elicitation/create' requests from a 2025-era server" in text(response)
+    assert text(await upstream.call(tool_call("n", "echo", {"text": "still fine"}), ctx())) == "still fine"
