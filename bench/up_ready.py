@@ -101,9 +101,8 @@ def main() -> None:
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     for key in runs[0]:
         values = [r[key] for r in runs if key in r]
-        print(
-            f"  {key:<18} median {statistics.median(values):5.2f} s   min {min(values):5.2f}   max {max(values):5.2f}"
-        )
+        median, low, high = statistics.median(values), min(values), max(values)
+        print(f"  {key:<18} median {median:5.2f} s   min {low:5.2f}   max {high:5.2f}")
 
 
 if __name__ == "__main__":
