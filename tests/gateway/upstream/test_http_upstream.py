@@ -228,3 +228,16 @@ async def test_x_mcp_header_parameters_are_mirrored(servers: Any, upstreams: Any
     seen = (await upstream.call(tool_call(3, "headers"), ctx()))["result"]["structuredContent"]["result"]
     regional = [h for h in seen if h.get("mcp-name") == "regional"]
     assert [h.get("mcp-param-region") for h in regional] == [None, "eu-west", "=?base64?csOpZ2lvbg==?="]
+
+
+async def test_a_server_that_wants_credentials_says_where_to_put_them(servers: Any, upstreams: Any) -> None:
+    server = servers(hanging_server(key="s3cret"))
+    without = await upstreams(HttpUpstream("locked", server.url, limits()))
+    assert without.status.state == "down"
+    assert without.status.detail == (
+        "answered HTTP 401 to the gateway: it wants credentials; "
+        "set them under the server's headers: in mcp-compose.yaml"
+    )
+    with_key = await upstreams(HttpUpstream("locked", server.url, limits(), headers={"X-Api-Key": "s3cret"}))
+    assert with_key.status.state == "ready"
+    assert text(await with_key.call(tool_call(1, "fine"), ctx())) == "ok"

@@ -53,8 +53,9 @@ def echo_server(mode: str = "http") -> Callable[[int], list[str]]:
     return lambda port: [PYTHON, str(ECHO), mode, str(port)]
 
 
-def hanging_server(legacy: bool = False) -> Callable[[int], list[str]]:
-    return lambda port: [PYTHON, str(HANGING), str(port), *(["--legacy"] if legacy else [])]
+def hanging_server(legacy: bool = False, key: str | None = None) -> Callable[[int], list[str]]:
+    flags = (["--legacy"] if legacy else []) + (["--require-key", key] if key else [])
+    return lambda port: [PYTHON, str(HANGING), str(port), *flags]
 
 
 def limits(**overrides: Any) -> Limits:

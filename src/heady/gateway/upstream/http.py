@@ -56,6 +56,13 @@ class HttpUpstream(GuardedUpstream):
             await self._use_legacy(self.protocol)
             return
         reply = await self._modern.discover()
+        if reply.status in (401, 403):
+            raise UpstreamError(
+                self.name,
+                "unavailable",
+                f"answered HTTP {reply.status} to the gateway: it wants credentials; "
+                "set them under the server's headers: in mcp-compose.yaml",
+            )
         message = reply.message or {}
         result = message.get("result")
         error = message.get("error")
