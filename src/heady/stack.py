@@ -127,14 +127,18 @@ class Stack:
                 if self.supervisor.all_given_up():
                     return False
                 self._wake.clear()
-                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                waiters: list[asyncio.Future[Any]] = [
+                    asyncio.ensure_future(stop.wait()),
+                    asyncio.ensure_future(self._wake.wait()),
+                ]
                 if gateway_task is not None:
-                    waiters.append(gateway_task)  # type: ignore[arg-type]
+                    waiters.append(gateway_task)
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters[:2]:
                     waiter.cancel()
-                if gateway_task is not None and gateway_task.done():
+                if gateway_task is not None and gateway_task.done() and not stop.is_set():
                     gateway_task.result()  # a gateway that died takes the stack down, loudly
+                    raise StackError("the gateway stopped on its own (see its log above)")
             return True
         finally:
             stop.set()

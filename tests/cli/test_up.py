@@ -246,6 +246,24 @@ def test_ctrl_c_stops_the_stack_with_exit_0(heady_up: Any, tmp_path: Path) -> No
     assert "heady: tools#1 stopped" in up.out
 
 
+def test_a_gateway_that_cannot_listen_stops_the_stack_with_one_error(heady_up: Any, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        compose = write_compose(
+            tmp_path,
+            {"tools": {"command": ["python", str(FIXTURES / "supervisor_stdio_server.py")]}},
+            gateway={"listen": f"127.0.0.1:{port}"},
+        )
+        up = heady_up(compose)
+        assert up.proc.wait(60) == 1
+    err = "\n".join(up.err)
+    assert err.startswith(f"error: heady up stopped: cannot listen on 127.0.0.1:{port} ")
+    assert "Traceback" not in err and len(up.err) == 1
+    assert json.loads((tmp_path / ".heady" / "status.json").read_text())["state"] == "stopped"
+
+
 def test_up_with_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     missing = heady("up", "-f", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1
