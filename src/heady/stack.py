@@ -78,6 +78,7 @@ class Stack:
         self.started_at = time.time()
         self.state = "starting"
         self._wake = asyncio.Event()
+        self._states: dict[str, str] = {}
 
     @property
     def endpoint(self) -> str:
@@ -86,7 +87,10 @@ class Stack:
     def _changed(self, status: ReplicaStatus) -> None:
         self._write_status()
         self._wake.set()
-        if status.state == "ready" and (hook := getattr(self.gateway, "server_ready", None)) is not None:
+        entered = self._states.get(status.label) != status.state
+        self._states[status.label] = status.state
+        hook = getattr(self.gateway, "server_ready", None)
+        if entered and status.state == "ready" and hook is not None:
             hook(status.server)
         if self._on_change is not None:
             self._on_change(status)

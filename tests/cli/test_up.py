@@ -111,7 +111,11 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
     compose = write_compose(
         tmp_path,
         {
-            "echo": {"command": ["python", str(FIXTURES / "supervisor_echo_server.py")], "port": free_port()},
+            "echo": {
+                "command": ["python", str(FIXTURES / "supervisor_echo_server.py")],
+                "port": free_port(),
+                "healthcheck": {"interval": "100ms"},
+            },
             "tools": {"command": ["python", str(FIXTURES / "supervisor_stdio_server.py")]},
             "memory": {"command": ["npx", "-y", MEMORY]},
             "broken": {
@@ -182,6 +186,8 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
         time.sleep(0.1)
     assert alive(family) == []
     assert "heady: echo stopped" in up.out
+    # health probes every 100ms that change nothing print nothing
+    assert len([line for line in up.out if line.startswith("heady: echo ready")]) == 1
     assert json.loads((tmp_path / ".heady" / "status.json").read_text())["state"] == "stopped"
 
     after = heady("ps", "-f", str(compose))

@@ -54,6 +54,9 @@ def status_table(servers: list[dict[str, object]], now: float | None = None) -> 
         health = s.get("last_health")
         if isinstance(health, dict):
             mark = "ok" if health.get("ok") else "failing"
+            at = health.get("at")
+            if isinstance(at, int | float):
+                mark += f" {format_uptime(max(now - at, 0))} ago"
             health_text = Text(f"{mark}: {health.get('detail', '')}", style="" if health.get("ok") else "red")
         else:
             health_text = Text(str(s.get("message") or "-"), style="dim")

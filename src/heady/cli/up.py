@@ -31,6 +31,7 @@ class _Display:
         self._live = live
         self._stack: Stack | None = None
         self.out: Console = console
+        self._seen: dict[str, tuple[str, str]] = {}
 
     def start(self, stack: Stack) -> None:
         self._stack = stack
@@ -52,6 +53,10 @@ class _Display:
         self.out.print(text, highlight=False, soft_wrap=True)
 
     def changed(self, status: ReplicaStatus) -> None:
+        seen = (status.state, status.message)
+        if self._seen.get(status.label) == seen:  # a health probe that changed nothing to say
+            return
+        self._seen[status.label] = seen
         if status.state in ("failed", "crash-loop"):
             text = Text("error: ", style="bold red")
             text.append(f"server '{status.label}': {status.message}")
