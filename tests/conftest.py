@@ -66,6 +66,15 @@ async def stdio_channels() -> AsyncIterator[Callable[..., Awaitable[StdioChannel
         await process.wait()
 
 
+def write_compose(folder: Path, servers: dict[str, object], **top: object) -> Path:
+    """Write ``folder/mcp-compose.yaml`` (as JSON, which is YAML) and return its path."""
+    import json
+
+    path = folder / "mcp-compose.yaml"
+    path.write_text(json.dumps({"version": 1, **top, "servers": servers}, indent=2))
+    return path
+
+
 def start_loadtest_server(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start tests/fixtures/loadtest/server.py on a free port: (process, base URL)."""
     import time
