@@ -20,7 +20,7 @@ from upstream_support import (
     upstreams,
 )
 
-from heady.gateway.upstream.base import JSON, UpstreamError
+from heady.gateway.upstream.base import JSON, CallContext, UpstreamError
 from heady.gateway.upstream.http import HttpUpstream
 from heady.gateway.upstream.legacy import LegacySession
 
@@ -134,3 +134,44 @@ async def test_server_requests_during_a_call_are_refused_clearly(servers: Any, u
     assert response["result"]["isError"] is True
     assert "the gateway does not relay 'elicitation/create' requests from a 2025-era server" in text(response)
     assert text(await upstream.call(tool_call("n", "echo", {"text": "still fine"}), ctx())) == "still fine"
+
+
+async def test_server_requests_become_input_required_rounds(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server("legacy"))
+    upstream = await upstreams(HttpUpstream("old", server.url, limits()))
+    capable = CallContext(timeout=10, max_response_bytes=1 << 20, client_capabilities={"elicitation": {}})
+    first = await upstream.call(tool_call("r1", "ask"), capable)
+    assert first["id"] == "r1"
+    result = first["result"]
+    assert result["resultType"] == "input_required"
+    [(key, asked)] = result["inputRequests"].items()
+    assert asked["method"] == "elicitation/create" and asked["params"]["message"] == "Your name?"
+    retry = tool_call("r2", "ask")
+    retry["params"]["inputResponses"] = {key: {"action": "accept", "content": {"value": "Ada"}}}
+    retry["params"]["requestState"] = result["requestState"]
+    final = await upstream.call(retry, capable)
+    assert final["id"] == "r2" and text(final) == "Ada"
+    again = await upstream.call(retry, capable)  # a requestState is good for one retry only
+    assert (
+        again["error"]["code"] == -32602 and "requestState is unknown or expired" in again["error"]["message"]
+    )
+
+
+async def test_an_unclaimed_input_round_expires(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server("legacy"))
+    upstream = await upstreams(HttpUpstream("old", server.url, limits()))
+    capable = CallContext(timeout=1.5, max_response_bytes=1 << 20, client_capabilities={"elicitation": {}})
+    first = await upstream.call(tool_call("r1", "ask"), capable)
+    assert first["result"]["resultType"] == "input_required"
+    bridge = session_of(upstream)._bridge
+    assert len(bridge._parked) == 1
+
+    async def expired() -> bool:
+        return not bridge._parked
+
+    assert await eventually(expired)
+    retry = tool_call("r2", "ask")
+    retry["params"]["requestState"] = first["result"]["requestState"]
+    late = await upstream.call(retry, capable)
+    assert late["error"]["code"] == -32602
+    assert text(await upstream.call(tool_call("n", "echo", {"text": "fine"}), ctx())) == "fine"

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from heady.gateway.upstream.base import JSON, CallContext, UpstreamError
+from heady.gateway.upstream.bridge import Flight, InputBridge
 from heady.gateway.upstream.exchange import Reply, exchange
 from heady.gateway.upstream.http11 import ConnectionPool, HttpError
 from heady.gateway.upstream.sse import SSEDecoder
@@ -57,6 +58,7 @@ class LegacySession:
         self._generation = 0
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        self._bridge = InputBridge(self._reply_quietly, self._answer, self._cancel_later)
 
     # -- the session ----------------------------------------------------------------
 
@@ -64,7 +66,7 @@ class LegacySession:
         """Make a new session; raises UpstreamError when the server refuses."""
         params = {
             "protocolVersion": self.requested_version,
-            "capabilities": {},
+            "capabilities": {"elicitation": {}, "sampling": {}},
             "clientInfo": versions.CLIENT_INFO,
         }
         reply = await self._control(self._init_head, jsonrpc.request(0, "initialize", params))
@@ -112,6 +114,7 @@ class LegacySession:
             except (TimeoutError, HttpError, OSError):
                 pass
             self.session_id = None
+        self._bridge.close()
         for task in list(self._background):
             task.cancel()
 
@@ -119,10 +122,17 @@ class LegacySession:
 
     async def send(self, request: JSON, ctx: CallContext) -> JSON:
         method = request["method"]
+        params = request.get("params")
+        if InputBridge.is_retry(params):
+            resumed = await self._bridge.resume(request, ctx)
+            if isinstance(resumed, dict):
+                return resumed
+            outcome = await self._wait_flight(resumed, request)
+            assert outcome is not None  # only a first attempt asks for a renewal
+            return outcome
         for attempt in (0, 1):
             generation = self._generation
             local_id = next(self._ids)
-            params = request.get("params")
             token = None
             if isinstance(params, dict):
                 meta = params.get("_meta")
@@ -133,26 +143,36 @@ class LegacySession:
             new_params = legacy_params(params, local_token)
             if new_params is not None:
                 outgoing["params"] = new_params
-
-            async def relay(message: JSON, token: object = token, local: str | None = local_token) -> None:
-                if ctx.on_message is None:
-                    return
-                params = message.get("params")
-                if message.get("method") == "notifications/progress" and isinstance(params, dict):
-                    if params.get("progressToken") != local:
-                        return
-                    message = {**message, "params": {**params, "progressToken": token}}
-                await ctx.on_message(message)
-
+            body = jsonrpc.dumps(outgoing)
+            if self._bridge.wanted(ctx):
+                flight = Flight(ctx, local_id, generation)
+                flight.task = asyncio.get_running_loop().create_task(
+                    exchange(
+                        self.server,
+                        self.pool,
+                        self._head,
+                        b"",
+                        body,
+                        ctx.max_response_bytes,
+                        _relay(flight, token, local_token),
+                        self._bridge.on_request(flight),
+                    )
+                )
+                flight.task.add_done_callback(_retrieve)
+                outcome = await self._wait_flight(flight, request, retry=attempt == 0)
+                if outcome is not None:
+                    return outcome
+                await self._renew(generation)
+                continue
             try:
                 reply = await exchange(
                     self.server,
                     self.pool,
                     self._head,
                     b"",
-                    jsonrpc.dumps(outgoing),
+                    body,
                     ctx.max_response_bytes,
-                    relay,
+                    _relay(ctx, token, local_token),
                     self._answer,
                 )
             except BaseException as exc:
@@ -162,16 +182,36 @@ class LegacySession:
             if reply.status == 404 and attempt == 0 and self.session_id is not None:
                 await self._renew(generation)
                 continue
-            message = reply.message
-            if message is None:
-                raise UpstreamError(
-                    self.server,
-                    "protocol" if reply.status < 400 else "unavailable",
-                    f"answered HTTP {reply.status} without a JSON-RPC response",
-                )
-            message["id"] = request.get("id")
-            return modern_response(method, message)
+            return self._finish(reply, request)
         raise UpstreamError(self.server, "unavailable", "the session expired again as soon as it was renewed")
+
+    async def _wait_flight(self, flight: Flight, request: JSON, retry: bool = False) -> JSON | None:
+        """The flight's outcome for this client request; None when the session must be renewed first."""
+        try:
+            outcome = await self._bridge.wait(flight, request)
+        except BaseException as exc:
+            assert flight.task is not None
+            if not flight.task.done():
+                flight.task.cancel()
+            if not isinstance(exc, UpstreamError) or exc.kind == "too_large":
+                self._cancel_later(flight.local_id, flight.generation)
+            raise
+        if isinstance(outcome, dict):
+            return outcome
+        if outcome.status == 404 and retry and self.session_id is not None:
+            return None
+        return self._finish(outcome, request)
+
+    def _finish(self, reply: Reply, request: JSON) -> JSON:
+        message = reply.message
+        if message is None:
+            raise UpstreamError(
+                self.server,
+                "protocol" if reply.status < 400 else "unavailable",
+                f"answered HTTP {reply.status} without a JSON-RPC response",
+            )
+        message["id"] = request.get("id")
+        return modern_response(request["method"], message)
 
     async def _answer(self, message: JSON) -> None:
         """Reply to a server->client request that arrived during a call."""
@@ -196,6 +236,12 @@ class LegacySession:
         task = asyncio.get_running_loop().create_task(self._control_quietly(cancel))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _reply_quietly(self, message: JSON) -> None:
+        try:
+            await self._control(self._head, message)
+        except UpstreamError as exc:
+            log.warning("could not give server '%s' the client's answer: %s", self.server, exc)
 
     async def _control_quietly(self, message: JSON) -> None:
         try:
@@ -232,3 +278,28 @@ class LegacySession:
                         await self._answer(message)
                     elif "method" in message:
                         yield message
+
+
+def _relay(
+    source: CallContext | Flight, token: object, local: str | None
+) -> Callable[[JSON], Awaitable[None]]:
+    """Relay a call's notifications to whoever waits for it now, progress with its own token."""
+
+    async def relay(message: JSON) -> None:
+        on_message = source.ctx.on_message if isinstance(source, Flight) else source.on_message
+        if on_message is None:
+            return
+        params = message.get("params")
+        if message.get("method") == "notifications/progress" and isinstance(params, dict):
+            if params.get("progressToken") != local:
+                return
+            message = {**message, "params": {**params, "progressToken": token}}
+        await on_message(message)
+
+    return relay
+
+
+def _retrieve(task: asyncio.Task[Reply]) -> None:
+    """Mark a flight's failure as seen: a parked flight may end with no one waiting for it."""
+    if not task.cancelled():
+        task.exception()
