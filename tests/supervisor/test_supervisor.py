@@ -252,7 +252,7 @@ async def test_a_declared_protocol_is_probed_without_detection(supervise: Any) -
         {
             "pinned": http_server("supervisor_legacy_server.py", protocol="2025-11-25"),
             "wrong": http_server(
-                "supervisor_legacy_server.py", protocol="2026-07-28", healthcheck={"start_period": "3s"}
+                "supervisor_legacy_server.py", protocol="2026-07-28", healthcheck={"start_period": "10s"}
             ),
         }
     )
