@@ -235,14 +235,14 @@ async def test_never_ready_server_fails_with_what_the_probe_saw_and_is_stopped(s
     sup = await supervise(
         {
             "mute": http_server(
-                "supervisor_never_ready_server.py", healthcheck={"start_period": "1500ms", "timeout": "500ms"}
+                "supervisor_never_ready_server.py", healthcheck={"start_period": "5s", "timeout": "500ms"}
             )
         }
     )
     await sup.wait_settled()
     mute = status(sup, "mute")
     assert mute.state == "failed"
-    assert mute.message.startswith("not ready within start_period 1.5s; last probe: ")
+    assert mute.message.startswith("not ready within start_period 5s; last probe: ")
     assert "HTTP 503" in mute.message
     assert mute.pid is None and mute.restarts == 0
 
