@@ -21,7 +21,7 @@ from heady.protocol import jsonrpc, versions
 from heady.supervisor import ReplicaStatus, Supervisor, SupervisorError, start_order
 
 MEMORY = "@modelcontextprotocol/server-memory@2026.8.31"
-FAST = {"interval": "200ms", "timeout": "1s", "retries": 2, "start_period": "30s"}
+FAST = {"interval": "200ms", "timeout": "2s", "retries": 2, "start_period": "30s"}
 
 
 def http_server(fixture: str, **extra: Any) -> dict[str, Any]:
