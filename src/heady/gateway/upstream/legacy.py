@@ -6,9 +6,10 @@ the call retried once. Each call gets a session-unique JSON-RPC id and progress 
 mapped back on the way out, so concurrent clients never collide; a cancelled call is
 cancelled on the server with ``notifications/cancelled`` and by closing its stream.
 
-The gateway declares no client capabilities in the handshake, so a conforming server
-sends no sampling, elicitation or roots requests; if one arrives anyway it is refused
-with a JSON-RPC error naming the method (``ping`` is answered).
+The session declares ``elicitation`` and ``sampling``: when the server asks for either
+during a call from a client that can answer, ``bridge.InputBridge`` turns it into a
+2026-07-28 ``input_required`` round. Other server requests are refused with a JSON-RPC
+error naming the method (``ping`` is answered).
 """
 
 from __future__ import annotations
