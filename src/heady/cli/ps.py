@@ -83,7 +83,7 @@ def ps(
 ) -> None:
     """List the servers of the running `heady up`: state, pid, restarts, uptime, last health.
 
-    Examples:
+    Reads the status `heady up` keeps beside the compose file. Examples:
 
         heady ps
         heady ps -f examples/mcp-compose.yaml --json

@@ -108,7 +108,8 @@ def up(
     stops everything. Examples:
 
         heady up
-        heady up -f examples/mcp-compose.yaml --env dev
+        heady up -f examples/mcp-compose.yaml
+        heady up --env staging
     """
     try:
         compose = load_compose(file, env=env)
