@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -97,3 +98,36 @@ async def test_a_connection_the_server_dropped_is_replaced(servers: Any) -> None
 def test_only_http_urls() -> None:
     with pytest.raises(ValueError, match="is not an http:// or https:// URL"):
         ConnectionPool("ftp://example/mcp")
+
+
+async def test_a_server_closing_kept_alive_connections_costs_no_request() -> None:
+    """Like a keep-alive timeout: the server answers, then closes the connection without saying so."""
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(line for line in head.split(b"\r\n") if line.startswith(b"content-length:")).split(b":")[1]
+        )
+        body = await reader.readexactly(length)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = ConnectionPool(f"http://127.0.0.1:{port}/mcp")
+    head = pool.head("POST", HEADERS)
+    try:
+        for n in range(5):
+            async with pool.request(head, b"", body(str(n))) as response:
+                assert response.status == 200
+                assert jsonrpc.loads(await response.read())["params"]["arguments"]["text"] == str(n)
+            await asyncio.sleep(0.05)
+        assert pool.opened == 5
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
