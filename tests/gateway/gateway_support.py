@@ -157,3 +157,11 @@ def alpha() -> Iterator[int]:
 def beta() -> Iterator[int]:
     with fixture_server("beta") as port:
         yield port
+
+
+def answer(response: httpx.Response) -> Any:
+    """The JSON-RPC response in a JSON body or as the last event of an SSE body."""
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        events = [orjson.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+        return events[-1]
+    return response.json()

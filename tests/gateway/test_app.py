@@ -11,6 +11,7 @@ from gateway_support import (
     META,
     MODERN,
     alpha,
+    answer,
     beta,
     compose_for,
     modern_body,
@@ -23,7 +24,7 @@ from heady.state import MemoryStore
 
 __all__ = ["alpha", "beta"]
 
-LEGACY_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+LEGACY_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
 
 def initialize_body(version: str = "2025-11-25") -> bytes:
@@ -351,3 +352,34 @@ async def test_single_server_view_forwards_methods_the_gateway_does_not_know(alp
         assert response.status_code == 404
         merged = await rpc(client, gw.url, "tasks/get", {"taskId": "nope"})
         assert "not supported by the gateway" in merged.json()["error"]["message"]
+
+
+async def test_legacy_log_messages_follow_the_session_level(alpha: int) -> None:
+    async with serve(compose_for({"alpha": alpha})) as gw, httpx.AsyncClient() as client:
+        sid = (await client.post(gw.url, content=initialize_body(), headers=LEGACY_HEADERS)).headers[
+            "mcp-session-id"
+        ]
+        session = {**LEGACY_HEADERS, "mcp-session-id": sid, "accept": "application/json, text/event-stream"}
+
+        async def logged() -> list[str]:
+            call = legacy("tools/call", {"name": "alpha__chatty", "arguments": {}})
+            response = await client.post(gw.url, content=call, headers=session)
+            assert response.headers["content-type"] == "text/event-stream" or "result" in response.json()
+            events = [
+                orjson.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")
+            ]
+            if not events:  # no notification came first: a plain JSON answer
+                events = [response.json()]
+            assert events[-1]["result"]["content"][0]["text"] == "said three things"
+            return [e["params"]["level"] for e in events if e.get("method") == "notifications/message"]
+
+        assert await logged() == ["info", "warning", "error"]  # no setLevel yet: everything
+        level = await client.post(
+            gw.url, content=legacy("logging/setLevel", {"level": "error"}), headers=session
+        )
+        assert answer(level)["result"] == {}
+        assert await logged() == ["error"]
+        bad = await client.post(
+            gw.url, content=legacy("logging/setLevel", {"level": "loud"}), headers=session
+        )
+        assert bad.json()["error"]["code"] == -32602

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from gateway_support import compose_for, modern_body, modern_headers, rpc, serve, wait_port
+from gateway_support import answer, compose_for, modern_body, modern_headers, rpc, serve, wait_port
 from mcp import Client
 from mcp_types import ElicitResult
 
@@ -155,7 +155,7 @@ async def test_sdk_client_drives_input_required_through_the_gateway(servers: dic
         assert "Grace" in result.content[0].text  # type: ignore[union-attr]
 
 
-async def test_input_required_to_a_legacy_session_is_a_clear_error(servers: dict[str, int]) -> None:
+async def test_input_required_to_a_json_only_legacy_session_is_a_clear_error(servers: dict[str, int]) -> None:
     async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=20) as client:
         init = {
             "jsonrpc": "2.0",
@@ -181,4 +181,66 @@ async def test_input_required_to_a_legacy_session_is_a_clear_error(servers: dict
             gw.url, content=orjson.dumps(call), headers={**legacy, "mcp-session-id": sid}
         )
         error = response.json()["error"]
-        assert "'l1'" in error["message"] and "2026-07-28" in error["message"]
+        assert "'l1'" in error["message"] and "text/event-stream" in error["message"]
+
+
+async def test_legacy_client_is_asked_for_input_on_its_stream(servers: dict[str, int]) -> None:
+    asked: list[str] = []
+
+    async def elicit(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        return ElicitResult(action="accept", content={"name": "Linus"})
+
+    async with (
+        serve(compose_for(servers)) as gw,
+        Client(gw.url, mode="legacy", elicitation_callback=elicit) as client,
+    ):
+        result = await client.call_tool("l2__ask", {})
+        assert asked == ["Your name?"]
+        assert "state=state-of-l2" in result.content[0].text  # type: ignore[union-attr]
+        assert "Linus" in result.content[0].text  # type: ignore[union-attr]
+
+
+async def test_legacy_resource_subscription_reaches_the_get_stream(servers: dict[str, int]) -> None:
+    async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=20) as client:
+        init = {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        legacy = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        first = await client.post(gw.url, content=orjson.dumps(init), headers=legacy)
+        assert first.json()["result"]["capabilities"]["resources"]["subscribe"] is True
+        session = {**legacy, "mcp-session-id": first.headers["mcp-session-id"]}
+
+        def message(method: str, params: dict[str, Any], request_id: int) -> bytes:
+            return orjson.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+
+        async with client.stream(
+            "GET", gw.url, headers={**session, "accept": "text/event-stream"}
+        ) as response:
+            stream = events(response)
+            await asyncio.sleep(0.3)
+            uri = "heady://l2/memo://today"
+            subscribed = await client.post(
+                gw.url, content=message("resources/subscribe", {"uri": uri}, 1), headers=session
+            )
+            assert answer(subscribed)["result"] == {}
+            await asyncio.sleep(0.5)  # the stream re-plans its upstream listens
+            touch = {"name": "l2__touch", "arguments": {"uri": "memo://today"}}
+            await client.post(gw.url, content=message("tools/call", touch, 2), headers=session)
+            updated = await next_event(stream)
+            assert updated == {
+                "jsonrpc": "2.0",
+                "method": "notifications/resources/updated",
+                "params": {"uri": uri},
+            }
+        bad = await client.post(
+            gw.url, content=message("resources/subscribe", {"uri": "memo://x"}, 3), headers=session
+        )
+        assert answer(bad)["error"]["code"] == -32602

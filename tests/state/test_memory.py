@@ -73,3 +73,18 @@ def test_open_state_picks_memory_and_names_unsupported_urls() -> None:
     assert isinstance(open_state("memory://"), MemoryStore)
     with pytest.raises(StateError, match=r"redis://127\.0\.0\.1:6379/0.*use memory://"):
         open_state("redis://127.0.0.1:6379/0")
+
+
+async def test_set_members_and_remove() -> None:
+    store = MemoryStore()
+    await store.set_add("s", "b")
+    await store.set_add("s", "a")
+    await store.set_add("s", "gone", ttl=0.01)
+    await asyncio.sleep(0.05)
+    assert await store.set_members("s") == ["a", "b"]
+    await store.set_remove("s", "a")
+    await store.set_remove("s", "never-there")
+    assert await store.set_members("s") == ["b"]
+    await store.set_remove("s", "b")
+    assert await store.set_members("s") == []
+    assert not await store.set_contains("s", "b")

@@ -33,12 +33,13 @@ from heady.gateway.backend import Backend
 from heady.gateway.controls import RateLimiter, ResultCache
 from heady.gateway.headers import check_request
 from heady.gateway.jsonrpc import GatewayError
+from heady.gateway.legacy import LegacySessions
 from heady.gateway.listen import ALL_LISTS, plan, relay
 from heady.gateway.mrtr import StateSealer
 from heady.gateway.namespace import Namespace
 from heady.gateway.origin import HostGuard
 from heady.gateway.router import Call, Router
-from heady.gateway.sessions import ENDED_KEY, MAX_AGE, Session, SessionSigner
+from heady.gateway.sessions import Session, SessionSigner
 from heady.gateway.upstream.base import JSON, Upstream
 from heady.gateway.versions import LEGACY, META_SUBSCRIPTION, MODERN, SUPPORTED
 from heady.state import StateStore
@@ -76,6 +77,7 @@ class Gateway:
             log.info("gateway.session_secret is unset: session ids are signed with a random key for this run")
         self.limiter = RateLimiter(state, config.rate_limit)
         self.cache = ResultCache(state)
+        self.sessions = LegacySessions(state, self.signer)
         sealer = StateSealer(self.signer.key)
         backends = [
             Backend.build(name, compose.servers[name], upstream, config.limits)
@@ -284,7 +286,7 @@ class Gateway:
                     [(b"allow", b"POST")],
                 )
                 return None
-            session = await self._session(session_id)
+            session = await self.sessions.lookup(session_id)
             if session is None:
                 return await self._reject(
                     send,
@@ -293,7 +295,7 @@ class Gateway:
                     "session not found: it ended or was never issued; send initialize to start a new one",
                 )
             if method == "DELETE":
-                await self.state.set_add(ENDED_KEY, session.nonce, MAX_AGE)
+                await self.sessions.end(session)
                 await send_empty(send, 200)
             elif not wants_sse or accept is None:
                 await self._reject(
@@ -317,12 +319,6 @@ class Gateway:
         self, send: Send, status: int, code: int, message: str, request_id: Any = None, data: Any = None
     ) -> None:
         await send_json(send, status, rpc.error(request_id, code, message, data))
-
-    async def _session(self, session_id: str) -> Session | None:
-        session = self.signer.verify(session_id)
-        if session is None or await self.state.set_contains(ENDED_KEY, session.nonce):
-            return None
-        return session
 
     # -- POST --------------------------------------------------------------------------------
 
@@ -376,10 +372,12 @@ class Gateway:
                 request_id if type(request_id) in _VALID_ID_TYPES else None,
             )
         if method is None:
-            if "result" in message or "error" in message:
-                return await send_empty(
-                    send, 202
-                )  # a client's response: nothing asked for one, nothing to do
+            if "result" in message or "error" in message:  # a client answering a request we sent it
+                if session_id is not None:
+                    answered = await self.sessions.lookup(session_id)
+                    if answered is not None:
+                        self.sessions.answer(answered, message)
+                return await send_empty(send, 202)
             return await self._reject(send, 400, rpc.INVALID_REQUEST, "the message has no method", None)
         is_request = "id" in message
         if type(method) is not str or (is_request and (type(request_id) not in _VALID_ID_TYPES)):
@@ -406,7 +404,7 @@ class Gateway:
         elif session_id is not None:
             if version is not None and version not in SUPPORTED:
                 return await self._unsupported(send, request_id, version)
-            session = await self._session(session_id)
+            session = await self.sessions.lookup(session_id)
             if session is None:
                 return await self._reject(
                     send,
@@ -468,6 +466,11 @@ class Gateway:
                 session.client_info,
             )
 
+        if session is not None:
+            if method in _SESSION_METHODS:
+                return await self._session_method(router, send, session, call)
+            call.log_level = await self.sessions.log_level(session)
+
         if len(body) > self.request_limit and not self._fits(router, call, len(body)):
             return await self._too_large(send, len(body), self.request_limit, request_id)
         try:
@@ -498,9 +501,14 @@ class Gateway:
             return await self._listen(router, call, receive, send)
 
         meta = params.get("_meta")
-        streaming = wants_sse and (not wants_json or (type(meta) is dict and "progressToken" in meta))
-        if streaming:
-            return await self._stream(router, call, receive, send, session)
+        if wants_sse and (
+            not wants_json or session is not None or (type(meta) is dict and "progressToken" in meta)
+        ):
+            # A 2025-era session that accepts SSE always gets a stream (as 2025 servers answer);
+            # a 2026-07-28 client gets JSON unless something must precede the response.
+            return await self._stream(
+                router, call, receive, send, session, lazy=wants_json and session is None
+            )
         call.on_message = None
         key = (session.nonce, request_id) if session is not None else None
         if key is not None:
@@ -599,14 +607,25 @@ class Gateway:
     # -- streams -----------------------------------------------------------------------------
 
     async def _stream(
-        self, router: Router, call: Call, receive: Receive, send: Send, session: Session | None
+        self,
+        router: Router,
+        call: Call,
+        receive: Receive,
+        send: Send,
+        session: Session | None,
+        lazy: bool,
     ) -> None:
         """Answer on an SSE stream: request-scoped notifications first, then the response.
 
-        The client closing the stream cancels the request (and so the upstream call).
+        With ``lazy`` (the client accepts JSON too) the stream starts only when something
+        must precede the response; a response alone goes out as JSON. The client closing
+        the stream cancels the request (and so the upstream call). A 2025-era session is
+        asked for input (elicitation, sampling) on this stream.
         """
         stream = EventStream(send)
         call.on_message = stream.event
+        if session is not None:
+            call.ask = self._asker(session, stream)
         work = asyncio.ensure_future(router.handle(call))
         key = (session.nonce, call.id) if session is not None else None
         if key is not None:
@@ -631,7 +650,7 @@ class Gateway:
                         send, exc.status, exc.response(call.id), _retry_header(exc.retry_after)
                     )
                 response = exc.response(call.id)
-            if not stream.started and "error" in response:
+            if not stream.started and (lazy or "error" in response):
                 return await send_json(send, _status(response, call.modern), response)
             await stream.event(response)
             await stream.close()
@@ -640,6 +659,50 @@ class Gateway:
             if key is not None:
                 self._inflight.pop(key, None)
                 self._cancelled.discard(key)
+        return None
+
+    def _asker(self, session: Session, stream: EventStream) -> Any:
+        """Sends a request to a 2025-era client on ``stream`` and waits (bounded) for its answer."""
+
+        async def ask(method: str, params: JSON, wait: float) -> JSON:
+            request_id, answer = self.sessions.expect(session)
+            try:
+                await stream.event({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+                message = await asyncio.wait_for(answer, wait)
+            except TimeoutError:
+                raise GatewayError(
+                    rpc.REQUEST_TIMEOUT, f"the client did not answer {method} within {wait:g}s"
+                ) from None
+            finally:
+                self.sessions.forget(session, request_id)
+            error = message.get("error")
+            if error is not None:
+                detail = error.get("message") if type(error) is dict else error
+                raise GatewayError(rpc.INVALID_REQUEST, f"the client refused {method}: {detail}")
+            result = message.get("result")
+            return result if type(result) is dict else {}
+
+        return ask
+
+    async def _session_method(self, router: Router, send: Send, session: Session, call: Call) -> None:
+        """Methods that change a 2025-era session's state: log level, resource subscriptions."""
+        params = call.params
+        if call.method == "logging/setLevel":
+            level = params.get("level")
+            if not isinstance(level, str) or level not in _LOG_LEVELS:
+                problem = f"params.level must be one of {', '.join(_LOG_LEVELS)}"
+                return await send_json(send, 200, rpc.error(call.id, rpc.INVALID_PARAMS, problem))
+            await self.sessions.set_log_level(session, level)
+        else:
+            uri = params.get("uri")
+            if not isinstance(uri, str) or not router.owns_uri(uri):
+                problem = f"params.uri {uri!r} is not a resource URI of this endpoint (see resources/list)"
+                return await send_json(send, 200, rpc.error(call.id, rpc.INVALID_PARAMS, problem))
+            if call.method == "resources/subscribe":
+                await self.sessions.subscribe(session, uri)
+            else:
+                await self.sessions.unsubscribe(session, uri)
+        await send_json(send, 200, rpc.result(call.id, {}))
         return None
 
     async def _listen(self, router: Router, call: Call, receive: Receive, send: Send) -> None:
@@ -653,7 +716,11 @@ class Gateway:
                 "params": {"_meta": {META_SUBSCRIPTION: call.id}, "notifications": honoured},
             }
         )
-        await self._hold(router, call, targets, stream, receive, legacy=False)
+        gone = asyncio.ensure_future(_wait_disconnect(receive))
+        try:
+            await self._hold(router, call, targets, stream, gone, legacy=False)
+        finally:
+            gone.cancel()
         if not stream.closed:
             await stream.event(
                 {
@@ -665,7 +732,8 @@ class Gateway:
             await stream.close()
 
     async def _get_stream(self, router: Router, session: Session, receive: Receive, send: Send) -> None:
-        """The 2025-era GET stream: every list change of every server, until the client leaves."""
+        """The 2025-era GET stream: every server's list changes and the session's resource
+        updates, until the client leaves; re-planned when the session's subscriptions change."""
         call = Call(
             "heady-get-stream",
             "subscriptions/listen",
@@ -675,38 +743,64 @@ class Gateway:
             session.client_capabilities,
             session.client_info,
         )
-        _, targets = plan(router, ALL_LISTS)
         stream = EventStream(send)
         await stream.start()
-        await self._hold(router, call, targets, stream, receive, legacy=True)
+        changed = self.sessions.watch(session)
+        gone = asyncio.ensure_future(_wait_disconnect(receive))
+        try:
+            while True:
+                changed.clear()
+                wanted = {**ALL_LISTS, "resourceSubscriptions": await self.sessions.subscriptions(session)}
+                _, targets = plan(router, wanted)
+                reason = await self._hold(router, call, targets, stream, gone, legacy=True, changed=changed)
+                if reason != "changed":
+                    break
+        finally:
+            gone.cancel()
+            self.sessions.unwatch(session, changed)
         await stream.close()
 
     async def _hold(
-        self, router: Router, call: Call, targets: Any, stream: EventStream, receive: Receive, legacy: bool
-    ) -> None:
-        """Relay upstream notifications until the client leaves or the gateway shuts down."""
+        self,
+        router: Router,
+        call: Call,
+        targets: Any,
+        stream: EventStream,
+        gone: asyncio.Future[None],
+        legacy: bool,
+        changed: asyncio.Event | None = None,
+    ) -> str:
+        """Relay upstream notifications until the client leaves (``gone``), the gateway shuts
+        down (``closing``), every upstream stream ends (``ended``) or ``changed`` is set."""
         pump = asyncio.ensure_future(relay(router, call, targets, stream.event, legacy))
-        gone = asyncio.ensure_future(_wait_disconnect(receive))
         closing = asyncio.ensure_future(self.closing.wait())
+        waiters: list[asyncio.Future[Any]] = [pump, gone, closing]
+        if changed is not None:
+            waiters.append(asyncio.ensure_future(changed.wait()))
         try:
             while True:
-                done, _ = await asyncio.wait(
-                    (pump, gone, closing), timeout=KEEPALIVE, return_when=asyncio.FIRST_COMPLETED
-                )
+                done, _ = await asyncio.wait(waiters, timeout=KEEPALIVE, return_when=asyncio.FIRST_COMPLETED)
                 if gone in done:
                     stream.closed = True
-                    return
+                    return "gone"
+                if closing in done:
+                    return "closing"
+                if pump in done:
+                    return "ended"
                 if done:
-                    return
+                    return "changed"
                 await stream.comment()
         finally:
-            for task in (pump, gone, closing):
-                task.cancel()
+            for task in waiters:
+                if task is not gone:
+                    task.cancel()
             with contextlib.suppress(BaseException):
                 await pump
 
 
 _JSON: Final[Headers] = [(b"content-type", b"application/json")]
+_SESSION_METHODS: Final = frozenset({"logging/setLevel", "resources/subscribe", "resources/unsubscribe"})
+_LOG_LEVELS: Final = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 _ERROR_STATUS: Final = {
     rpc.HEADER_MISMATCH: 400,
     rpc.MISSING_CAPABILITY: 400,

@@ -27,6 +27,7 @@ from heady.gateway.versions import (
     LEGACY,
     META_CLIENT_CAPS,
     META_CLIENT_INFO,
+    META_LOG_LEVEL,
     META_SERVER_INFO,
     META_UNAVAILABLE,
     META_VERSION,
@@ -42,6 +43,8 @@ _LISTS: Final = {
     "resources/templates/list": ("resourceTemplates", "resources"),
 }
 """List method -> (result key, capability that must be present)."""
+_MAX_INPUT_ROUNDS: Final = 8
+"""input_required rounds the gateway drives for a 2025-era client before giving up."""
 _HANDSHAKE_ONLY: Final = frozenset({"initialize", "ping", "logging/setLevel"})
 """Methods 2026-07-28 removed: a 2026-07-28 request for one is -32601."""
 _BASE_CAPABILITIES: Final[JSON] = {
@@ -66,6 +69,10 @@ class Call:
     on_message: Callable[[JSON], Awaitable[None]] | None = None
     param_headers: dict[str, bytes] | None = None
     """``Mcp-Param-*`` headers of a 2026-07-28 request (lowercase name without the prefix)."""
+    log_level: str | None = None
+    """The log level a 2025-era session asked for (2026-07-28 servers take it per request)."""
+    ask: Callable[[str, JSON, float], Awaitable[JSON]] | None = None
+    """Sends a request to a 2025-era client on the response stream and returns its result."""
 
 
 def _unavailable(backend: Backend, reason: str) -> JSON:
@@ -128,6 +135,10 @@ class Router:
         for method in _LISTS:
             self._methods[method] = self._list
 
+    def owns_uri(self, uri: str) -> bool:
+        """Whether ``uri`` names a resource of this view (a mapped URI on the merged view)."""
+        return self.namespace is None or self.namespace.split_uri(uri) is not None
+
     @property
     def merged(self) -> bool:
         return self.namespace is not None
@@ -160,6 +171,8 @@ class Router:
             meta[META_VERSION] = MODERN
             meta[META_CLIENT_INFO] = call.client_info or {"name": "unknown", "version": "0"}
             meta[META_CLIENT_CAPS] = call.capabilities
+            if call.log_level is not None:
+                meta[META_LOG_LEVEL] = call.log_level
             params = {**params, "_meta": meta}
         elif "_meta" not in params and "_meta" in call.params:  # a request the gateway makes for the client
             params = {**params, "_meta": call.params["_meta"]}
@@ -208,20 +221,56 @@ class Router:
             )
         return {**params, "requestState": opened[1]}
 
-    def _seal(self, backend: Backend, call: Call, response: JSON) -> JSON:
-        result = response.get("result")
-        if type(result) is dict and result.get("resultType") == "input_required":
-            if not call.modern:
+    async def _settle(
+        self, backend: Backend, call: Call, params: JSON, response: JSON, tool: str | None = None
+    ) -> JSON:
+        """The answer for the client when a server needs input (``input_required``).
+
+        A 2026-07-28 client gets the result with its ``requestState`` sealed to this server.
+        A 2025-era client is asked each input request on its response stream (as 2025
+        servers ask), and the call is retried with the answers, until the server completes.
+        """
+        for _ in range(_MAX_INPUT_ROUNDS):
+            result = response.get("result")
+            if type(result) is not dict or result.get("resultType") != "input_required":
+                return response
+            if call.modern:
+                state = result.get("requestState")
+                if isinstance(state, str):
+                    result["requestState"] = self.sealer.seal(backend.name, state)
+                return response
+            if call.ask is None:
                 return rpc.error(
                     call.id,
                     rpc.SERVER_UNAVAILABLE,
-                    f"server '{backend.name}' needs input from the client (input_required), "
-                    "which the gateway relays to 2026-07-28 clients only; connect with protocol 2026-07-28",
+                    f"server '{backend.name}' needs input from the client (elicitation or sampling); "
+                    "send the request with Accept: text/event-stream so the gateway can ask",
                     {"server": backend.name},
                 )
-            state = result.get("requestState")
-            if isinstance(state, str):
-                result["requestState"] = self.sealer.seal(backend.name, state)
+            timeout = (backend.limits_for(tool) if tool is not None else backend.limits).timeout
+            answers: JSON = {}
+            requests = result.get("inputRequests")
+            for key, request in (requests if type(requests) is dict else {}).items():
+                if type(request) is dict and isinstance(request.get("method"), str):
+                    answers[key] = await call.ask(request["method"], request.get("params") or {}, timeout)
+            retry = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
+            retry["inputResponses"] = answers
+            if isinstance(result.get("requestState"), str):
+                retry["requestState"] = result["requestState"]
+            response = await self._forward(backend, call, retry, tool)
+        return rpc.error(
+            call.id,
+            rpc.SERVER_UNAVAILABLE,
+            f"server '{backend.name}' asked for input {_MAX_INPUT_ROUNDS} times without completing",
+            {"server": backend.name},
+        )
+
+    async def _answer(self, backend: Backend, call: Call, params: JSON, tool: str | None = None) -> JSON:
+        """Forward, then settle an ``input_required`` result."""
+        response = await self._forward(backend, call, params, tool)
+        result = response.get("result")
+        if type(result) is dict and result.get("resultType") == "input_required":
+            return await self._settle(backend, call, params, response, tool)
         return response
 
     # -- tools, prompts, resources ------------------------------------------------------
@@ -243,7 +292,7 @@ class Router:
         ttl = backend.cache_ttl.get(tool)
         if ttl is not None and "requestState" not in params:
             return await self._cached_call(backend, call, params, tool, ttl)
-        return self._seal(backend, call, await self._forward(backend, call, params, tool))
+        return await self._answer(backend, call, params, tool)
 
     async def _check_param_headers(self, backend: Backend, call: Call, tool: str) -> None:
         """``Mcp-Param-*`` headers must match the arguments the tool mirrors (learned from tools/list)."""
@@ -259,7 +308,7 @@ class Router:
         if tool not in backend.read_only and backend.may_learn():
             await self._learn_tools(backend, call)
         if not backend.read_only.get(tool, False):
-            return self._seal(backend, call, await self._forward(backend, call, params, tool))
+            return await self._answer(backend, call, params, tool)
         key = self.cache.key(backend, tool, params.get("arguments"))
         hit = await self.cache.get(key)
         if hit is not None:
@@ -319,7 +368,7 @@ class Router:
             params = self._unseal(backend, params)
         if self.single is None:
             params = {**params, "name": prompt}
-        return self._seal(backend, call, await self._forward(backend, call, params))
+        return await self._answer(backend, call, params)
 
     def _route_uri(self, call: Call, uri: Any) -> tuple[Backend, str]:
         if not isinstance(uri, str) or not uri:
@@ -343,8 +392,8 @@ class Router:
         if "requestState" in params:
             params = self._unseal(backend, params)
         if self.single is not None:
-            return self._seal(backend, call, await self._forward(backend, call, params))
-        response = self._seal(backend, call, await self._forward(backend, call, {**params, "uri": uri}))
+            return await self._answer(backend, call, params)
+        response = await self._answer(backend, call, {**params, "uri": uri})
         result = response.get("result")
         if type(result) is dict:
             for content in result.get("contents") or ():
@@ -533,7 +582,6 @@ class Router:
         requested = call.params.get("protocolVersion")
         version = requested if requested in LEGACY else LEGACY[0]
         caps = self.capabilities()
-        caps["resources"].pop("subscribe", None)  # 2025-era resources/subscribe is not relayed
         result: JSON = {"protocolVersion": version, "capabilities": caps, "serverInfo": self._server_info()}
         if (instructions := self._instructions()) is not None:
             result["instructions"] = instructions

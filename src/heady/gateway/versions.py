@@ -20,6 +20,7 @@ SUPPORTED: Final = (MODERN, *LEGACY)
 
 META_VERSION: Final = META_PROTOCOL_VERSION
 META_SUBSCRIPTION: Final = "io.modelcontextprotocol/subscriptionId"
+META_LOG_LEVEL: Final = "io.modelcontextprotocol/logLevel"
 META_UNAVAILABLE: Final = "io.heady/unavailable"
 """Result ``_meta`` key listing the servers a merged answer had to leave out, and why."""
 
@@ -27,6 +28,7 @@ __all__ = [
     "LEGACY",
     "META_CLIENT_CAPS",
     "META_CLIENT_INFO",
+    "META_LOG_LEVEL",
     "META_SERVER_INFO",
     "META_SUBSCRIPTION",
     "META_UNAVAILABLE",

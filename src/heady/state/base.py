@@ -41,6 +41,11 @@ class StateStore(Protocol):
 
     async def set_contains(self, key: str, member: str) -> bool: ...
 
+    async def set_remove(self, key: str, member: str) -> None: ...
+
+    async def set_members(self, key: str) -> list[str]:
+        """The live members of the set ``key``, sorted."""
+
     async def ping(self) -> None:
         """Raise StateError when the store cannot serve requests."""
 

@@ -94,6 +94,17 @@ class MemoryStore:
         expires = members.get(member)
         return expires is not None and expires > time.monotonic()
 
+    async def set_remove(self, key: str, member: str) -> None:
+        members = self._sets.get(key)
+        if members is not None:
+            members.pop(member, None)
+            if not members:
+                del self._sets[key]
+
+    async def set_members(self, key: str) -> list[str]:
+        now = time.monotonic()
+        return sorted(m for m, expires in self._sets.get(key, {}).items() if expires > now)
+
     async def ping(self) -> None:
         return None
 
