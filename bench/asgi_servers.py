@@ -50,6 +50,16 @@ class InstantUpstream:
         return None
 
     async def call(self, request: JSON, ctx: CallContext) -> JSON:
+        if request["method"] == "tools/list":  # the gateway reads tool schemas once
+            tool = {
+                "name": "echo",
+                "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}},
+            }
+            return {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "result": {"resultType": "complete", "tools": [tool]},
+            }
         text = request["params"]["arguments"]["text"]
         result = {"resultType": "complete", "content": [{"type": "text", "text": text}], "isError": False}
         return {"jsonrpc": "2.0", "id": request["id"], "result": result}

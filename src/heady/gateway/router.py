@@ -282,7 +282,9 @@ class Router:
                 rpc.INVALID_PARAMS, f"tool '{call.params['name']}' is not exposed by the gateway"
             )
         await self.limiter.check_backend(backend, call.client, tool)
-        if call.modern:
+        if call.modern and (
+            call.param_headers is not None or tool in backend.param_headers or tool not in backend.read_only
+        ):
             await self._check_param_headers(backend, call, tool)
         params = call.params
         if "requestState" in params:
