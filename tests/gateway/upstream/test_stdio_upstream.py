@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -94,9 +95,12 @@ async def test_listen_relays_list_changed(stdio_channels: Start, upstreams: Any)
     upstream = await upstreams(StdioUpstream("raw", lambda: [channel], limits()))
     stream = upstream.listen(jsonrpc.request(1, "subscriptions/listen", {}), ctx())
     first = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.1)
-    await channel.request(jsonrpc.request(2, "announce"), 5)
-    message = await asyncio.wait_for(first, 5)
+    for attempt in range(20):  # the stream subscribes when first awaited: announce until it hears one
+        await channel.request(jsonrpc.request(attempt, "announce"), 5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(first), 0.5)
+            break
+    message = first.result()
     assert message["method"] == "notifications/tools/list_changed"
     await stream.aclose()
 
