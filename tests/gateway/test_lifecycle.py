@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import orjson
 from gateway_support import alpha, compose_for, rpc, serve
+
+from heady.gateway.upstream.pool import UpstreamPool
 
 __all__ = ["alpha"]
 
@@ -77,3 +80,38 @@ async def test_shutdown_drains_in_flight_requests(alpha: int) -> None:
         assert response.json()["result"]["content"][0]["text"] == "slept"
         ready = await client.get(gw.base + "/readyz")
         assert ready.status_code == 503  # a closing gateway leaves the load balancer's rotation
+
+
+class Recording:
+    """A real upstream that notes when the gateway closes it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.closed = 0
+
+    @property
+    def status(self) -> Any:
+        return self.inner.status
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def call(self, request: Any, ctx: Any) -> Any:
+        return await self.inner.call(request, ctx)
+
+    def listen(self, request: Any, ctx: Any) -> Any:
+        return self.inner.listen(request, ctx)
+
+    async def close(self) -> None:
+        self.closed += 1
+        await self.inner.close()
+
+
+async def test_server_shutdown_closes_every_upstream_once(alpha: int) -> None:
+    compose = compose_for({"alpha": alpha})
+    upstreams = {name: Recording(u) for name, u in UpstreamPool(compose).items()}
+    async with serve(compose, upstreams) as gw, httpx.AsyncClient() as client:
+        ok = await rpc(client, gw.url, "tools/call", {"name": "alpha__echo", "arguments": {"text": "x"}})
+        assert ok.status_code == 200
+    assert [u.closed for u in upstreams.values()] == [1]

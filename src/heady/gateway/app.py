@@ -111,6 +111,7 @@ class Gateway:
         self._idle = asyncio.Event()
         self._idle.set()
         self._starting: asyncio.Future[Any] | None = None
+        self._shut = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -128,8 +129,9 @@ class Gateway:
 
     async def shutdown(self, drain: float = 30.0) -> None:
         """Stop taking streams, wait up to ``drain`` seconds for in-flight requests, close upstreams."""
-        if self.closing.is_set():
+        if self._shut:
             return
+        self._shut = True
         self.closing.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), drain)
@@ -528,6 +530,7 @@ class Gateway:
         finally:
             if key is not None:
                 self._inflight.pop(key, None)
+                self._cancelled.discard(key)
         await send_body(send, _status(response, call.modern), rpc.dumps(response), _JSON)
         return None
 
