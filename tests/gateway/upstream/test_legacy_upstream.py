@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from upstream_support import (
 from heady.gateway.upstream.base import JSON, CallContext, UpstreamError
 from heady.gateway.upstream.http import HttpUpstream
 from heady.gateway.upstream.legacy import LegacySession
+from heady.protocol import jsonrpc
 
 __all__ = ["servers", "upstreams"]
 
@@ -175,3 +177,19 @@ async def test_an_unclaimed_input_round_expires(servers: Any, upstreams: Any) ->
     late = await upstream.call(retry, capable)
     assert late["error"]["code"] == -32602
     assert text(await upstream.call(tool_call("n", "echo", {"text": "fine"}), ctx())) == "fine"
+
+
+async def test_listen_relays_the_sessions_change_notifications(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server("legacy"))
+    upstream = await upstreams(HttpUpstream("old", server.url, limits()))
+    listen = jsonrpc.request("sub", "subscriptions/listen", {"notifications": {"toolsListChanged": True}})
+    stream = upstream.listen(listen, ctx())
+    first = asyncio.ensure_future(anext(stream))
+    message = None
+    for attempt in range(20):  # the GET stream opens when first awaited: announce until it carries one
+        await upstream.call(tool_call(attempt, "announce"), ctx())
+        with contextlib.suppress(TimeoutError):
+            message = await asyncio.wait_for(asyncio.shield(first), 0.5)
+            break
+    assert message is not None and message["method"] == "notifications/tools/list_changed"
+    await stream.aclose()
