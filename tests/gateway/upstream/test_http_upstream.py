@@ -241,3 +241,13 @@ async def test_a_server_that_wants_credentials_says_where_to_put_them(servers: A
     with_key = await upstreams(HttpUpstream("locked", server.url, limits(), headers={"X-Api-Key": "s3cret"}))
     assert with_key.status.state == "ready"
     assert text(await with_key.call(tool_call(1, "fine"), ctx())) == "ok"
+
+
+async def test_many_concurrent_calls_stay_within_in_flight_connections(servers: Any, upstreams: Any) -> None:
+    server = servers(echo_server())
+    upstream = await upstreams(HttpUpstream("echo", server.url, limits(max_in_flight=8, max_queue=500)))
+    calls = [upstream.call(tool_call(n, "echo", {"text": f"t{n}"}), ctx(timeout=60)) for n in range(200)]
+    answers = await asyncio.gather(*calls)
+    assert [text(a) for a in answers] == [f"t{n}" for n in range(200)]
+    assert [a["id"] for a in answers] == list(range(200))
+    assert upstream.pool.opened <= 9  # 8 in flight, plus the discover probe's connection at most

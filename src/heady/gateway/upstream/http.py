@@ -76,7 +76,10 @@ class HttpUpstream(GuardedUpstream):
             return
         modern_error = isinstance(error, dict) and error.get("code") in versions.MODERN_ERROR_CODES
         if self.protocol == versions.MODERN or modern_error or isinstance(result, dict):
-            detail = error if error else f"HTTP {reply.status}"
+            if isinstance(result, dict):
+                detail = f"it supports {result.get('supportedVersions')}"
+            else:
+                detail = str(error) if error else f"HTTP {reply.status}"
             raise UpstreamError(self.name, "protocol", f"does not serve revision {versions.MODERN}: {detail}")
         await self._use_legacy(versions.LEGACY)
 
