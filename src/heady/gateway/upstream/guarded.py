@@ -29,8 +29,6 @@ _CONNECT_SECONDS = 10.0
 class GuardedUpstream:
     """Base of every upstream: ``call`` = breaker + bounded slot + timeout around ``_send``."""
 
-    kind = "upstream"
-
     def __init__(
         self,
         name: str,
@@ -55,6 +53,7 @@ class GuardedUpstream:
             )
         elif status.state == "circuit_open":
             status.state = "degraded"
+            status.detail = "circuit half-open: the next call probes the server"
         return status
 
     # -- lifecycle ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from heady.protocol import versions
 
 
 class HttpUpstream(GuardedUpstream):
-    kind = "http"
+    """One HTTP server: a keep-alive pool plus the dialect its probe chose."""
 
     def __init__(
         self,

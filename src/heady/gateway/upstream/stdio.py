@@ -34,7 +34,7 @@ _LIST_CHANGED = frozenset(
 
 
 class StdioUpstream(GuardedUpstream):
-    kind = "stdio"
+    """One stdio server: its live processes (replicas) taken in turn."""
 
     def __init__(
         self,
