@@ -186,6 +186,7 @@ def run(options: Options) -> str:
                 print(f"   {row.result.calls_per_s:.0f} calls/s, {row.result.failures} errors", flush=True)
                 rows.append(row)
         peak_clients = None
+        crowd_note = ""
         if options.clients:
             print(f"-- RSS under {options.clients} concurrent clients", flush=True)
             calls = max(3 * options.clients, 3000)
@@ -196,6 +197,10 @@ def run(options: Options) -> str:
             peak_clients = rss.peak
             print(
                 f"   peak {rss.peak / 2**20:.0f} MB, {crowd.failures} errors of {crowd.requests}", flush=True
+            )
+            crowd_note = (
+                f" Under {options.clients} concurrent clients ({crowd.requests} calls, "
+                f"{crowd.failures} errors) the gateway peaked at {peak_clients / 2**20:.0f} MB."
             )
     finally:
         if gateway is not None:
@@ -213,12 +218,6 @@ def run(options: Options) -> str:
         stop(backend)
     if options.json_path:
         options.json_path.write_text(json.dumps([row.as_json() for row in rows], indent=2))
-    crowd_note = (
-        f" Under {options.clients} concurrent clients ({crowd.requests} calls, {crowd.failures} errors) "
-        f"the gateway peaked at {peak_clients / 2**20:.0f} MB."
-        if peak_clients is not None
-        else ""
-    )
     return "\n".join(
         [
             f"Command: `{command_line(sys.argv)}`  ",
