@@ -1,5 +1,8 @@
 """Which ASGI server runs the gateway front: uvicorn (h11 / httptools+uvloop), granian, hypercorn.
 
+The last uvicorn row is what Heady runs (heady.gateway.server): httptools, uvloop, no
+proxy/date/server headers, and head and body of a response written in one write.
+
 The same Gateway app is served by each, with one in-process upstream that answers at
 once, so the figures are the server plus the gateway front and nothing else. wrk sends
 2026-07-28 ``tools/call`` POSTs to the merged route (bounded: a fixed duration per run).
@@ -108,6 +111,17 @@ SERVERS = {
     "uvicorn h11 + asyncio": ["-m", "uvicorn", "--http", "h11", "--loop", "asyncio"],
     "uvicorn httptools + asyncio": ["-m", "uvicorn", "--http", "httptools", "--loop", "asyncio"],
     "uvicorn httptools + uvloop": ["-m", "uvicorn", "--http", "httptools", "--loop", "uvloop"],
+    "uvicorn httptools + uvloop, one write per response (Heady's setup)": [
+        "-m",
+        "uvicorn",
+        "--http",
+        "heady.gateway.transport:CoalescingHttpToolsProtocol",
+        "--loop",
+        "uvloop",
+        "--no-proxy-headers",
+        "--no-date-header",
+        "--no-server-header",
+    ],
     "granian (asgi, 1 worker)": [
         "-m",
         "granian",

@@ -58,7 +58,9 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 
 async def send_body(send: Send, status: int, body: bytes, headers: Headers) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    """One complete response; Content-Length spares the server chunked framing."""
+    length = (b"content-length", str(len(body)).encode())
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, length]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -68,7 +70,8 @@ async def send_json(send: Send, status: int, value: Any, extra: Headers | None =
 
 
 async def send_empty(send: Send, status: int, extra: Headers | None = None) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": extra or []})
+    headers = [*(extra or ()), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 

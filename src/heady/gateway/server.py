@@ -1,4 +1,5 @@
-"""Serving the gateway over HTTP: uvicorn (httptools parser) with a graceful, draining shutdown.
+"""Serving the gateway over HTTP: uvicorn (httptools parser, one write per response) with a
+graceful, draining shutdown.
 
 Chosen by measurement (docs/gateway.md, "Choices"). On shutdown the gateway first ends
 its long-lived streams, then uvicorn stops accepting and waits for in-flight requests.
@@ -10,6 +11,7 @@ import contextlib
 import importlib.util
 import socket
 from collections.abc import Generator
+from typing import Any
 
 import uvicorn
 
@@ -17,6 +19,15 @@ from heady.gateway.app import Gateway
 
 DRAIN: float = 30.0
 """Seconds in-flight requests get to finish on shutdown."""
+
+
+def _protocol() -> Any:
+    """uvicorn's httptools protocol with one write per response; h11 without httptools."""
+    if importlib.util.find_spec("httptools") is None:
+        return "h11"
+    from heady.gateway.transport import CoalescingHttpToolsProtocol
+
+    return CoalescingHttpToolsProtocol
 
 
 class GatewayServer(uvicorn.Server):
@@ -51,7 +62,7 @@ def make_server(
         gateway,
         host=host,
         port=port,
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http=_protocol(),
         loop="none",
         ws="none",
         lifespan="on",
@@ -59,5 +70,7 @@ def make_server(
         log_level="warning",
         timeout_graceful_shutdown=int(drain),
         server_header=False,
+        date_header=False,
+        proxy_headers=False,  # the client address is the peer's; behind a proxy, auth decides who is who
     )
     return GatewayServer(config, gateway, signals=signals)
