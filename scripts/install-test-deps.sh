@@ -28,3 +28,5 @@ npm exec --yes --package=mcp-remote@0.15 -- true >/dev/null 2>&1 </dev/null || e
 
 # Node 22 and the official MCP conformance suite (tests/conformance), project-local in .tools/.
 bash scripts/install-node.sh
+# The MCP Inspector CLI: a non-Python client the gateway tests drive (tests/gateway/test_inspector.py).
+npm exec --yes --package=@modelcontextprotocol/inspector@0.15.0 -- true >/dev/null 2>&1 </dev/null || echo "warning: could not pre-fetch @modelcontextprotocol/inspector@0.15.0" >&2
