@@ -129,11 +129,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident memory of the process tree."""
+    """Resident memory: RSS of one process; the sum of PSS over a process tree.
+
+    Forked workers share most of their pages with their parent, so summing their RSS
+    would count those pages once per process (ContextForge's tree: 1 GB of RSS summed,
+    0.38 GB of PSS). PSS splits each shared page between the processes sharing it.
+    """
+    procs = tree(pid)
+    if len(procs) == 1:
+        return int(procs[0].memory_info().rss)
     total = 0
-    for proc in tree(pid):
+    for proc in procs:
         try:
-            total += proc.memory_info().rss
+            total += proc.memory_full_info().pss
         except psutil.NoSuchProcess:
             continue
     return total
