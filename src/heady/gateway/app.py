@@ -96,11 +96,10 @@ class Gateway:
             self.limiter,
             self.cache,
             sealer,
-            config.limits,
         )
         self.routers: dict[str, Router] = {"/mcp": merged, "/mcp/": merged}
         for backend in backends:
-            single = Router([backend], None, self.limiter, self.cache, sealer, config.limits)
+            single = Router([backend], None, self.limiter, self.cache, sealer)
             self.routers[f"/servers/{backend.name}/mcp"] = single
             self.routers[f"/servers/{backend.name}/mcp/"] = single
         self.merged = merged

@@ -113,14 +113,12 @@ class Router:
         limiter: RateLimiter,
         cache: ResultCache,
         sealer: StateSealer,
-        gateway_limits: Any,
     ) -> None:
         self.backends = {b.name: b for b in sorted(backends, key=lambda b: b.name)}
         self.namespace = namespace
         self.limiter = limiter
         self.cache = cache
         self.sealer = sealer
-        self.limits = gateway_limits
         self.single = None if namespace is not None else backends[0]
         self._methods: dict[str, Callable[[Call], Awaitable[JSON]]] = {
             "tools/call": self._tools_call,
@@ -190,10 +188,10 @@ class Router:
         response["id"] = call.id
         return response
 
-    def _route_name(self, call: Call, kind: str) -> tuple[Backend, str]:
-        name = call.params.get("name")
+    def _route_name(self, name: Any, method: str, kind: str) -> tuple[Backend, str]:
+        """The server and its own name for a tool or prompt name of this view."""
         if not isinstance(name, str) or not name:
-            raise GatewayError(rpc.INVALID_PARAMS, f"{call.method} needs params.name, the {kind} name")
+            raise GatewayError(rpc.INVALID_PARAMS, f"{method} needs the {kind} name")
         if self.single is not None:
             return self.single, name
         assert self.namespace is not None
@@ -276,7 +274,7 @@ class Router:
     # -- tools, prompts, resources ------------------------------------------------------
 
     async def _tools_call(self, call: Call) -> JSON:
-        backend, tool = self._route_name(call, "tool")
+        backend, tool = self._route_name(call.params.get("name"), call.method, "tool")
         if not backend.allows(tool):
             raise GatewayError(
                 rpc.INVALID_PARAMS, f"tool '{call.params['name']}' is not exposed by the gateway"
@@ -363,7 +361,7 @@ class Router:
                 backend.param_headers.pop(name, None)
 
     async def _prompts_get(self, call: Call) -> JSON:
-        backend, prompt = self._route_name(call, "prompt")
+        backend, prompt = self._route_name(call.params.get("name"), call.method, "prompt")
         await self.limiter.check_backend(backend, call.client, None)
         params = call.params
         if "requestState" in params:
@@ -408,7 +406,7 @@ class Router:
         if not isinstance(ref, dict):
             raise GatewayError(rpc.INVALID_PARAMS, "completion/complete needs params.ref")
         if ref.get("type") == "ref/prompt":
-            backend, name = self._route_name(Call(call.id, call.method, ref, True, "", {}, None), "prompt")
+            backend, name = self._route_name(ref.get("name"), call.method, "prompt")
             new_ref = {**ref, "name": name}
         else:
             backend, name = self._route_uri(call, ref.get("uri"))
