@@ -31,13 +31,18 @@ def _stdio_only(compose: ComposeFile) -> ComposeFile:
     return compose.model_copy(update={"servers": stdio})
 
 
+def _server_line(label: str, line: str) -> None:
+    """A line a launched stdio server wrote to stderr, prefixed with its name."""
+    err_console.print(f"{label} | {line}", highlight=False, markup=False, soft_wrap=True)
+
+
 async def _run(compose: ComposeFile) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     launched = _stdio_only(compose)
-    supervisor = Supervisor(launched, log=lambda label, line: None) if launched.servers else None
+    supervisor = Supervisor(launched, log=_server_line) if launched.servers else None
     try:
         if supervisor is not None:
             await supervisor.start()
