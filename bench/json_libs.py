@@ -7,17 +7,25 @@ of the benchmark (FastMCP echo), for each library that is installed: the standar
 library ``json``, ``orjson`` (Heady's), and ``msgspec`` / ``ujson`` when present
 (``.venv/bin/pip install msgspec ujson``; not Heady dependencies). Bounded: N rounds.
 
-Run: .venv/bin/python bench/json_libs.py [N]
+Run: .venv/bin/python bench/json_libs.py [--rounds N] [--no-docs]
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable, not bench/'s files
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.report import command_line, machine_line, write_section
 
 REQUEST = (
     b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo__echo","arguments":{"text":"hello"},'
@@ -80,12 +88,32 @@ def measure(codec: Codec, rounds: int) -> float:
     return best
 
 
-def main() -> int:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
-    print(f"| library | µs CPU per call (parse + serialise twice, best of 3 runs of {rounds}) |")
-    print("|---|--:|")
+def table(rounds: int) -> str:
+    """Markdown: each installed library's CPU per forwarded call."""
+    lines = [
+        f"| library | µs CPU per call (parse and serialise twice; best of 3 runs of {rounds}) |",
+        "|---|--:|",
+    ]
     for name, codec in codecs().items():
-        print(f"| {name} | {measure(codec, rounds):.2f} |")
+        lines.append(f"| {name} | {measure(codec, rounds):.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/json_libs.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50000, help="calls per timing (default 50000)")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    load = os.getloadavg()
+    section = "\n".join(
+        [f"Command: `{command_line(sys.argv)}`  ", f"Machine: {machine_line(load)}", "", table(args.rounds)]
+    )
+    print(section)
+    if not args.no_docs:
+        write_section("json", section)
+        print("updated docs/benchmarks.md (section bench:json)")
     return 0
 
 
