@@ -77,6 +77,30 @@ async def test_rate_limit_per_client_answers_429_with_retry_after(alpha: int) ->
         assert limited.json()["error"]["code"] == -32005
 
 
+async def test_new_sessions_do_not_buy_a_fresh_rate_limit_bucket(alpha: int) -> None:
+    legacy = {"content-type": "application/json", "accept": "application/json"}
+    initialize = orjson.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}},
+        }
+    )
+    listing = orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    async with (
+        serve(compose_for({"alpha": alpha}, rate_limit={"rate": "1/m", "burst": 2})) as gw,
+        httpx.AsyncClient() as client,
+    ):
+        statuses = []
+        for _ in range(3):  # each call from a brand-new session of the same client
+            init = await client.post(gw.url, content=initialize, headers=legacy)
+            assert init.status_code == 200
+            session = {**legacy, "mcp-session-id": init.headers["mcp-session-id"]}
+            statuses.append((await client.post(gw.url, content=listing, headers=session)).status_code)
+        assert statuses == [200, 200, 429]
+
+
 async def test_rate_limit_per_tool(alpha: int) -> None:
     servers = {
         "alpha": {

@@ -462,7 +462,7 @@ class Gateway:
                 method,
                 params,
                 False,
-                session.nonce,
+                client,
                 session.client_capabilities,
                 session.client_info,
             )

@@ -63,7 +63,8 @@ class Call:
     params: JSON
     modern: bool
     client: str
-    """Who the rate limits count: the session for 2025-era clients, else the client address."""
+    """Who the rate limits count: the client address in both revisions (a new session must not
+    buy a fresh bucket)."""
     capabilities: JSON
     client_info: JSON | None
     on_message: Callable[[JSON], Awaitable[None]] | None = None
