@@ -195,6 +195,30 @@ def test_up_runs_the_stack_ps_shows_it_and_sigterm_stops_everything(heady_up: An
     assert "no running stack for" in after.stderr and "Traceback" not in after.stderr
 
 
+def test_a_server_whose_command_is_missing_fails_alone(heady_up: Any, tmp_path: Path) -> None:
+    compose = write_compose(
+        tmp_path,
+        {
+            "echo": {"command": ["python", str(FIXTURES / "supervisor_echo_server.py")], "port": free_port()},
+            "ghost": {"command": ["heady-no-such-program", "--serve"]},
+        },
+        gateway={"listen": f"127.0.0.1:{free_port()}"},
+    )
+    up = heady_up(compose)
+    line = up.wait_for("heady: endpoint")
+    assert line.endswith("(1/2 server processes ready)")
+    err = "\n".join(up.err)
+    assert "servers.ghost.command[0]: warning: command 'heady-no-such-program' is not on PATH" in err
+    assert "error: server 'ghost': command 'heady-no-such-program' not found on PATH" in err
+    states = {
+        s["server"]: s["state"]
+        for s in json.loads(heady("ps", "-f", str(compose), "--json").stdout)["servers"]
+    }
+    assert states == {"echo": "ready", "ghost": "failed"}
+    assert up.stop() == 0
+    assert "Traceback" not in err
+
+
 def test_up_exits_1_when_every_server_fails_naming_each_cause(heady_up: Any, tmp_path: Path) -> None:
     taken = free_port()  # held by another (non-MCP) web server
     holder = subprocess.Popen(

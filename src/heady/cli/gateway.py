@@ -89,11 +89,13 @@ def gateway(
         heady gateway -f mcp-compose.yaml --env prod --listen 127.0.0.1:8081
     """
     try:
-        compose = load_compose(file, env=env)
+        compose = load_compose(file, env=env, missing_command="warning")
     except ComposeUsageError as exc:
         fail(str(exc), EXIT_USAGE)
     except ComposeError as exc:
         fail(str(exc))
+    for problem in compose.warnings:
+        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     if listen is not None:
         try:
             config = GatewayConfig.model_validate({**compose.gateway.model_dump(), "listen": listen})

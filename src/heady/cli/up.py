@@ -112,9 +112,11 @@ def up(
         heady up --env staging
     """
     try:
-        compose = load_compose(file, env=env)
+        compose = load_compose(file, env=env, missing_command="warning")
     except ComposeError as exc:
         fail(str(exc))
+    for problem in compose.warnings:
+        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     running = read_status(status_path(file))
     if running and running.get("state") != "stopped" and pid_alive(running.get("pid")):
         fail(

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from heady.compose.errors import Problem
+from heady.compose.errors import Problem, Severity
 from heady.compose.model import ComposeFile
 from heady.compose.source import NodePath, Source
 
@@ -26,8 +26,12 @@ def run_checks(
     source: Source,
     environ: Mapping[str, str],
     invalid: frozenset[str] = frozenset(),
+    missing_command: Severity = "error",
 ) -> list[Problem]:
     """Every semantic problem (errors and warnings) in a validated file.
+
+    ``missing_command`` is "warning" when the file is loaded to run it: the supervisor then
+    fails only that server, with the same message, and keeps the others running.
 
     When the model rejected parts of the file, ``compose`` holds what was valid
     and ``invalid`` has the dotted paths left out ("gateway", "servers.notes",
@@ -41,7 +45,7 @@ def run_checks(
         *(check_names(compose, source) if gateway_ok else []),
         *check_ports(compose, source, gateway_ok),
         *check_depends_on(compose, source, dropped),
-        *check_commands(compose, source, environ, invalid),
+        *check_commands(compose, source, environ, invalid, missing_command),
         *(check_exposure(compose, source) if gateway_ok else []),
     ]
 
@@ -161,7 +165,11 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
 
 
 def check_commands(
-    compose: ComposeFile, source: Source, environ: Mapping[str, str], invalid: frozenset[str] = frozenset()
+    compose: ComposeFile,
+    source: Source,
+    environ: Mapping[str, str],
+    invalid: frozenset[str] = frozenset(),
+    severity: Severity = "error",
 ) -> list[Problem]:
     """The executable of every launched server exists, and so does its cwd."""
     problems = []
@@ -207,6 +215,7 @@ def check_commands(
                 ("servers", name, "command", 0),
                 message,
                 "install it, fix the spelling, or give a path relative to the compose file's folder",
+                severity=severity,
             )
         )
     return problems

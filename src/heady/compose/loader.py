@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from heady.compose.checks import run_checks
 from heady.compose.diagnose import diagnose
-from heady.compose.errors import ComposeError, ComposeUsageError, Problem
+from heady.compose.errors import ComposeError, ComposeUsageError, Problem, Severity
 from heady.compose.interpolate import interpolate
 from heady.compose.model import ComposeFile
 from heady.compose.overlay import apply_overlay, deep_merge
@@ -36,8 +36,12 @@ def load_compose(
     *,
     environ: Mapping[str, str] | None = None,
     secrets: SecretResolver | None = None,
+    missing_command: Severity = "error",
 ) -> ComposeFile:
     """The validated file with overlay ``env`` applied; raises ComposeError listing every problem.
+
+    ``missing_command="warning"`` is for commands that run the file (``heady up``): a server
+    whose program is not installed then fails alone, at start, instead of stopping the stack.
 
     ``environ`` supplies ``${VAR}`` values (default: the process environment);
     ``secrets`` resolves ``${secret:name}`` (default: ``HEADY_SECRET_<NAME>``, then
@@ -50,7 +54,7 @@ def load_compose(
     if env is not None:
         source = apply_overlay(source, env)
     resolver = secrets if secrets is not None else default_resolver(path.resolve().parent, environ)
-    compose, problems = _build(source, path, env, environ, resolver)
+    compose, problems = _build(source, path, env, environ, resolver, missing_command=missing_command)
     if compose is None or any(p.severity == "error" for p in problems):
         raise ComposeError(problems)
     compose._warnings = problems
@@ -129,6 +133,7 @@ def _build(
     environ: Mapping[str, str],
     resolver: SecretResolver,
     lenient: bool = False,
+    missing_command: Severity = "error",
 ) -> tuple[ComposeFile | None, list[Problem]]:
     """Interpolate, validate and check ``source``: the model (None when invalid) and every
     problem, sorted by position. ``lenient`` drops unresolved references (and the problems
@@ -145,7 +150,7 @@ def _build(
     if compose is not None:
         compose._path = path.resolve()
         compose._environment = env
-        problems.extend(run_checks(compose, source, environ, invalid))
+        problems.extend(run_checks(compose, source, environ, invalid, missing_command))
     problems = [_hidden(p, resolved.hide) for p in problems]
     problems.sort(key=lambda p: p.sort_key)
     return (None if invalid else compose), problems
