@@ -114,3 +114,17 @@ def test_gateway_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
+
+
+def test_gateway_refuses_an_auth_mode_it_cannot_enforce(tmp_path: Path) -> None:
+    compose = write_compose(
+        tmp_path,
+        "version: 1\ngateway:\n  auth: {mode: oidc, issuer: https://login.example.com}\n"
+        "servers:\n  a:\n    url: http://127.0.0.1:9/mcp\n",
+    )
+    proc = heady("gateway", "-f", str(compose), cwd=tmp_path)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "gateway.auth.mode 'oidc' is not available" in err
+    assert "will not start without the authentication" in err
+    assert "Traceback" not in err

@@ -63,6 +63,13 @@ class GatewayService:
         state: StateStore | None = None,
     ) -> None:
         self.compose = compose
+        if compose.gateway.auth.mode != "none":
+            # Never serve unauthenticated when the file asks for authentication.
+            raise GatewayStartError(
+                f"gateway.auth.mode {compose.gateway.auth.mode!r} is not available in this version of "
+                "Heady, and the gateway will not start without the authentication the file asks for; "
+                "use auth.mode: none on a loopback listen address"
+            )
         try:
             self.state = state if state is not None else open_state(compose.gateway.state)
         except StateError as exc:
