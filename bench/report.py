@@ -74,18 +74,32 @@ def _mb(size: int | None) -> str:
     return "" if size is None else f"{size / 2**20:.0f}"
 
 
+def shares(rows: Sequence[Row], baseline: str) -> list[float | None]:
+    """Each row's calls/s as a fraction of the latest `baseline` row before it at its concurrency.
+
+    Pairing each row with the direct run taken just before it keeps a change in the
+    machine's load between runs out of the ratio.
+    """
+    latest: dict[int, float] = {}
+    out: list[float | None] = []
+    for row in rows:
+        if row.target == baseline:
+            latest[row.concurrency] = row.result.calls_per_s
+        base = latest.get(row.concurrency)
+        out.append(row.result.calls_per_s / base if base else None)
+    return out
+
+
 def table(rows: Sequence[Row], baseline: str) -> str:
-    """A markdown table of rows; `baseline` names the target the % column compares with."""
-    direct = {row.concurrency: row.result.calls_per_s for row in rows if row.target == baseline}
+    """A markdown table of rows; the % column compares with the `baseline` run just before."""
     lines = [
         "| target | conc. | calls | errors | calls/s | % of direct | p50 ms | p99 ms "
         "| CPU µs/call (middle) | CPU µs/call (backend) | RSS MB before / peak |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for row in rows:
+    for row, fraction in zip(rows, shares(rows, baseline), strict=True):
         r = row.result
-        base = direct.get(row.concurrency)
-        share = f"{100 * r.calls_per_s / base:.0f} %" if base else ""
+        share = "" if fraction is None else f"{100 * fraction:.0f} %"
         middle = "" if row.proxy_cpu_us is None else f"{row.proxy_cpu_us:.0f}"
         rss = (
             "" if row.proxy_rss_before is None else f"{_mb(row.proxy_rss_before)} / {_mb(row.proxy_rss_peak)}"

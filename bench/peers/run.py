@@ -2,8 +2,10 @@
 
 Installs each peer into its own venv under .tools/peers/ (gitignored; reused when the
 version matches), starts the FastMCP echo backend once, then for each target in turn:
-start it, drive it with wrk (2026-07-28 ``tools/call``, checked responses) at each
-concurrency, take its CPU per call and RSS, stop it. ContextForge needs Python >= 3.12;
+start it and, at each concurrency, drive the backend directly and then the target with
+wrk (2026-07-28 ``tools/call``, checked responses), taking the target's CPU per call and
+memory; stop it. Each target's "% of direct" is against the direct run just before it,
+so load changes on a shared machine between targets stay out of the ratios. ContextForge needs Python >= 3.12;
 without one its rows are skipped and the reason is written in their place.
 
 Run:  .venv/bin/python bench/peers/run.py --calls 10000
@@ -32,7 +34,7 @@ from bench.gateway import ECHO, HEADY, start_gateway
 from bench.measure import Row, Target, measure
 from bench.peers.contextforge import start_contextforge
 from bench.procs import ProcessError, free_port, start, stop, wait_for_call
-from bench.report import REPO, command_line, machine_line, table, write_section
+from bench.report import REPO, command_line, machine_line, shares, table, write_section
 from bench.wrk import WrkError
 
 TOOLS = REPO / ".tools" / "peers"
@@ -174,17 +176,30 @@ def contextforge(backend_url: str) -> Iterator[Target]:
 
 
 def ratios(rows: Sequence[Row], level: int) -> str:
-    """Heady's throughput as a multiple of each peer's at `level` connections."""
-    rate = {row.target: row.result.calls_per_s for row in rows if row.concurrency == level}
-    mine = rate.get("Heady /mcp")
-    if not mine:
+    """Heady's throughput as a multiple of each peer's at `level` connections.
+
+    Two figures: the plain ratio of calls/s, and the ratio of each one's share of the
+    direct run taken just before it (which cancels load changes between the runs).
+    """
+    paired = zip(rows, shares(rows, "direct"), strict=True)
+    found = {row.target: (row.result.calls_per_s, share) for row, share in paired if row.concurrency == level}
+    mine = found.get("Heady /mcp")
+    if not mine or not mine[0]:
         return ""
     parts = []
     for name, target in (("FastMCP", 5), ("ContextForge", 10)):
-        peer = next((value for key, value in rate.items() if key.startswith(name)), None)
-        if peer:
-            parts.append(f"{mine / peer:.1f}x {name} (target ≥ {target}x)")
-    return f"At concurrency {level}, Heady's throughput is " + ", ".join(parts) + "." if parts else ""
+        peer = next((value for key, value in found.items() if key.startswith(name)), None)
+        if peer and peer[0]:
+            note = f", {mine[1] / peer[1]:.1f}x paired with direct" if mine[1] and peer[1] else ""
+            parts.append(f"{mine[0] / peer[0]:.1f}x {name}{note} (target ≥ {target}x)")
+    return f"At concurrency {level}, Heady's throughput is " + "; ".join(parts) + "." if parts else ""
+
+
+def _measure(target: Target, backend_pid: int, level: int, options: Options) -> Row:
+    print(f"-- {target.name}, concurrency {level}, {options.calls} calls", flush=True)
+    row = measure(target, backend_pid, options.calls, level, options.max_seconds, options.warmup)
+    print(f"   {row.result.calls_per_s:.1f} calls/s, {row.result.failures} errors", flush=True)
+    return row
 
 
 def run(options: Options) -> str:
@@ -204,23 +219,16 @@ def run(options: Options) -> str:
             "fastmcp": fastmcp_proxy,
             "contextforge": contextforge,
         }
-        plan = [("direct", _direct), *((name, makers[name]) for name in PEERS)]
-        for name, make in plan:
+        direct = Target("direct", backend_url, "echo", None)
+        for name in PEERS:
             if name in options.skip:
                 notes.append(f"{name}: skipped (--skip).")
                 continue
             try:
-                with make(backend_url) as target:
+                with makers[name](backend_url) as target:
                     for level in options.concurrency:
-                        print(f"-- {target.name}, concurrency {level}, {options.calls} calls", flush=True)
-                        row = measure(
-                            target, backend.pid, options.calls, level, options.max_seconds, options.warmup
-                        )
-                        print(
-                            f"   {row.result.calls_per_s:.1f} calls/s, {row.result.failures} errors",
-                            flush=True,
-                        )
-                        rows.append(row)
+                        rows.append(_measure(direct, backend.pid, level, options))
+                        rows.append(_measure(target, backend.pid, level, options))
             except (SetupError, ProcessError, WrkError) as exc:
                 print(f"   {name} skipped: {exc}", flush=True)
                 notes.append(f"{name}: not measured: {exc}")
@@ -238,11 +246,6 @@ def run(options: Options) -> str:
     lines += [ratios(rows, level) for level in options.concurrency if ratios(rows, level)]
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines)
-
-
-@contextmanager
-def _direct(backend_url: str) -> Iterator[Target]:
-    yield Target("direct", backend_url, "echo", None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

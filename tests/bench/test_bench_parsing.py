@@ -7,6 +7,7 @@ input right and refuse bad input with a clear message.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,27 @@ def test_table_compares_each_row_with_direct_at_the_same_concurrency() -> None:
     lines = report.table(rows, "direct").splitlines()
     assert lines[2].startswith("| direct | 32 | 1200 | 10 | 595 | 100 % |")
     assert lines[3] == "| Heady /mcp | 32 | 1200 | 10 | 595 | 100 % | 1.50 | 9.00 | 140 | 1210 | 50 / 60 |"
+
+
+def _row(target: str, concurrency: int, calls_per_s: float) -> Row:
+    """A row whose wrk result ran one second with `calls_per_s` ok calls."""
+    result = replace(parse_output(RESULT), ok=int(calls_per_s), duration_us=1_000_000)
+    return Row(target, concurrency, result, None, 0.0, None, None)
+
+
+def test_each_row_is_compared_with_the_direct_run_just_before_it() -> None:
+    rows = [
+        _row("direct", 32, 400),
+        _row("Heady /mcp", 32, 360),
+        _row("direct", 32, 200),
+        _row("FastMCP 4.1.2 proxy", 32, 50),
+        _row("Heady /mcp", 1, 100),
+    ]
+    assert report.shares(rows, "direct") == [1.0, 0.9, 1.0, 0.25, None]
+    assert peers.ratios(rows, 32) == (
+        "At concurrency 32, Heady's throughput is 7.2x FastMCP, 3.6x paired with direct (target ≥ 5x)."
+    )
+    assert peers.ratios(rows, 1) == ""
 
 
 def test_section_is_replaced_in_place_or_appended() -> None:
