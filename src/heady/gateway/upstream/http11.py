@@ -1,10 +1,11 @@
-"""A small HTTP/1.1 keep-alive client over asyncio streams: the upstream hot path.
+"""A small HTTP/1.1 keep-alive client on ``asyncio.Protocol``: the upstream hot path.
 
-Chosen by measurement over httpx, httpcore and aiohttp (docs/upstreams.md): it spends a
-fraction of their CPU per request because it does only what an MCP upstream needs:
-one origin, prebuilt request heads, Content-Length or chunked bodies, a LIFO pool of
-idle connections. A connection whose response was not read to the end is closed, never
-reused: that is also how a stream is cancelled.
+Chosen by measurement over httpx, httpcore, aiohttp and our own earlier asyncio-streams
+client (docs/upstreams.md): it does only what an MCP upstream needs. One origin,
+prebuilt request heads sent in one write, httptools' C parser fed straight from
+``data_received`` (Content-Length and chunked bodies), one future per wait, a LIFO pool
+of idle connections. A connection whose response was not read to the end is closed,
+never reused: that is also how a stream is cancelled.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from collections import deque
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
+import httptools
+
 _CRLF = b"\r\n"
 _HEAD_END = b"\r\n\r\n"
-_STREAM_LIMIT = 1024 * 1024
-"""Longest header block or chunk-size line accepted from a server."""
+_MAX_HEAD = 1024 * 1024
+"""Longest header block accepted from a server."""
+_HIGH_WATER = 1024 * 1024
+"""Unread body bytes at which the connection stops reading from the socket (a slow consumer)."""
 
 
 class HttpError(ConnectionError):
@@ -31,94 +36,208 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-class Connection:
-    __slots__ = ("reader", "writer")
+class Connection(asyncio.Protocol):
+    """One keep-alive connection: parses what arrives and wakes the one exchange waiting on it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._lost = False
+        self._error: str | None = None
+        self._head_size = 0
+        self._headers: dict[str, str] = {}
+        self.response: Response | None = None
+        """The response whose head has arrived, until the next request is sent."""
+        self._body: deque[bytes] = deque()
+        self._buffered = 0
+        self._paused = False
+        self.done = False
+        """The whole current response has arrived."""
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.response is None:
+            self._head_size += len(data)
+            if self._head_size > _MAX_HEAD:
+                self._fail("the server sent a header block over 1 MiB")
+                return
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(f"the server broke HTTP/1.1 ({exc})")
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        response = self.response
+        if response is not None and not self.done and response.until_close:
+            self.done = True
+        self._wake()
+
+    # -- httptools callbacks ---------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.lower().decode("latin-1")] = value.decode("latin-1").strip()
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:  # an interim answer: the real one follows
+            self._headers = {}
+            return
+        self.response = Response(self, status, self._headers, self._parser.should_keep_alive())
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+        self._buffered += len(body)
+        if self._buffered > _HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        if self.response is not None:
+            self.done = True
+            self._wake()
+
+    # -- for the exchange ------------------------------------------------------------------
 
     @property
     def usable(self) -> bool:
-        return not self.reader.at_eof() and not self.writer.is_closing()
+        return not self._lost and self.transport is not None and not self.transport.is_closing()
+
+    def send(self, payload: bytes) -> None:
+        """Write one request; the connection then waits for its response."""
+        assert self.transport is not None
+        self.response = None
+        self.done = False
+        self._headers = {}
+        self._head_size = 0
+        self._body.clear()
+        self._buffered = 0
+        self.transport.write(payload)
+
+    async def head(self) -> Response:
+        while self.response is None:
+            if self._error is not None:
+                raise HttpError(self._error)
+            if self._lost:
+                raise HttpError("the server closed the connection before it answered")
+            await self._wait()
+        return self.response
+
+    def take(self) -> bytes:
+        """The body bytes that arrived since the last call."""
+        body = self._body
+        data = body.popleft() if len(body) == 1 else b"".join(body)
+        body.clear()
+        self._buffered = 0
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return data
+
+    async def more(self) -> None:
+        """Wait for more body (or its end); HttpError when the connection broke first."""
+        if self._error is not None:
+            raise HttpError(self._error)
+        if self._lost:
+            raise HttpError("the server closed the connection in the middle of a response")
+        await self._wait()
 
     def close(self) -> None:
-        transport = self.writer.transport
-        if not transport.is_closing():
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
             transport.abort()
+
+    def _fail(self, detail: str) -> None:
+        self._error = detail
+        self.close()
+        self._wake()
+
+    async def _wait(self) -> None:
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 class Response:
     """Status, headers (lower-case names) and a body read once, whole or in pieces."""
 
-    __slots__ = ("_chunked", "_conn", "_remaining", "complete", "headers", "status")
+    __slots__ = ("_conn", "_keep_alive", "headers", "status", "until_close")
 
-    def __init__(self, conn: Connection, status: int, headers: dict[str, str], method: bytes) -> None:
+    def __init__(self, conn: Connection, status: int, headers: dict[str, str], keep_alive: bool) -> None:
         self._conn = conn
         self.status = status
         self.headers = headers
-        self._chunked = headers.get("transfer-encoding", "").lower().endswith("chunked")
-        length = headers.get("content-length")
-        if method == b"HEAD" or status in (204, 304) or 100 <= status < 200:
-            self._remaining: int | None = 0
-        elif self._chunked:
-            self._remaining = None
-        elif length is not None:
-            self._remaining = int(length)
-        else:
-            self._remaining = -1  # until the server closes the connection
-        self.complete = self._remaining == 0
+        self._keep_alive = keep_alive
+        self.until_close = (
+            "content-length" not in headers
+            and not headers.get("transfer-encoding", "").lower().endswith("chunked")
+            and status not in (204, 304)
+        )
+        """No length and not chunked: the body ends when the server closes the connection."""
+
+    @property
+    def complete(self) -> bool:
         """True once the whole body has been read (the connection may then be reused)."""
+        conn = self._conn
+        return conn.done and not conn._body
 
     @property
     def reusable(self) -> bool:
-        return self.complete and self._remaining != -1 and self.headers.get("connection") != "close"
+        return self.complete and self._keep_alive and not self.until_close
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body; ``BodyTooLarge`` as soon as it exceeds ``limit`` bytes."""
-        if not self._chunked and self._remaining is not None and self._remaining >= 0:
-            if limit is not None and self._remaining > limit:
+        conn = self._conn
+        if limit is not None:
+            length = self.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > limit:
                 raise BodyTooLarge(limit)
-            data = await self._conn.reader.readexactly(self._remaining) if self._remaining else b""
-            self._remaining = 0
-            self.complete = True
-            return data
-        parts = []
+        parts: list[bytes] = []
         size = 0
-        async for chunk in self.chunks():
-            size += len(chunk)
-            if limit is not None and size > limit:
+        while not conn.done:
+            if limit is not None and size + conn._buffered > limit:
                 raise BodyTooLarge(limit)
-            parts.append(chunk)
-        return b"".join(parts)
+            if conn._paused:  # a large body: keep what came so the socket is read again
+                parts.append(conn.take())
+                size += len(parts[-1])
+            await conn.more()
+        data = conn.take()
+        if parts:
+            parts.append(data)
+            data = b"".join(parts)
+        if limit is not None and len(data) > limit:
+            raise BodyTooLarge(limit)
+        return data
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives."""
-        reader = self._conn.reader
-        if self._chunked:
-            while True:
-                line = await reader.readuntil(_CRLF)
-                size = int(line.split(b";", 1)[0], 16)
-                if size == 0:
-                    while await reader.readuntil(_CRLF) != _CRLF:  # trailers
-                        pass
-                    break
-                data = await reader.readexactly(size + 2)
-                yield data[:-2]
-        elif self._remaining == -1:
-            while data := await reader.read(65536):
-                yield data
-            self.complete = True
-            return
-        else:
-            while self._remaining:
-                data = await reader.read(min(self._remaining, 65536))
-                if not data:
-                    raise HttpError("the server closed the connection in the middle of a response")
-                self._remaining -= len(data)
-                yield data
-        self._remaining = 0
-        self.complete = True
+        conn = self._conn
+        while True:
+            if conn._body:
+                yield conn.take()
+                continue
+            if conn.done:
+                return
+            await conn.more()
 
 
 class ConnectionPool:
@@ -158,6 +277,7 @@ class ConnectionPool:
 
     def _release(self, conn: Connection, response: Response) -> None:
         if response.reusable and conn.usable and len(self._idle) < self.max_idle:
+            conn.response = None
             self._idle.append(conn)
         else:
             conn.close()
@@ -168,10 +288,11 @@ class ConnectionPool:
             if conn.usable:
                 return conn, True
             conn.close()
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    self.host, self.port, ssl=self.ssl, limit=_STREAM_LIMIT
+                _, conn = await loop.create_connection(
+                    lambda: Connection(loop), self.host, self.port, ssl=self.ssl
                 )
         except TimeoutError:
             where = f"{self.host}:{self.port}"
@@ -179,26 +300,7 @@ class ConnectionPool:
         except OSError as exc:
             raise HttpError(f"cannot connect to {self.host}:{self.port} ({exc.strerror or exc})") from None
         self.opened += 1
-        return Connection(reader, writer), False
-
-    async def _read_head(self, conn: Connection, method: bytes) -> Response:
-        while True:
-            try:
-                block = await conn.reader.readuntil(_HEAD_END)
-            except asyncio.LimitOverrunError:
-                raise HttpError("the server sent a header block over 1 MiB") from None
-            lines = block.split(_CRLF)
-            status_line = lines[0].split(b" ", 2)
-            if len(status_line) < 2 or not status_line[0].startswith(b"HTTP/1."):
-                raise HttpError(f"not an HTTP/1.1 response: {lines[0][:80]!r}")
-            status = int(status_line[1])
-            headers: dict[str, str] = {}
-            for line in lines[1:]:
-                if line:
-                    name, _, value = line.partition(b":")
-                    headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-            if status != 100:
-                return Response(conn, status, headers, method)
+        return conn, False
 
     async def close(self) -> None:
         while self._idle:
@@ -218,14 +320,12 @@ class _Exchange:
 
     async def __aenter__(self) -> Response:
         pool = self._pool
-        payload = self._payload
-        method = payload[: payload.index(b" ")]
         for attempt in (0, 1):
             conn, reused = await pool._acquire()
             try:
-                conn.writer.write(payload)
-                response = await pool._read_head(conn, method)
-            except (asyncio.IncompleteReadError, ConnectionError, HttpError) as exc:
+                conn.send(self._payload)
+                response = await conn.head()
+            except (ConnectionError, HttpError) as exc:
                 conn.close()
                 if not reused or attempt:
                     raise HttpError(_describe(exc)) from exc
@@ -248,8 +348,6 @@ class _Exchange:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, asyncio.IncompleteReadError):
-        return "the server closed the connection before it answered"
     if isinstance(exc, HttpError):
         return str(exc)
     return f"the connection failed ({exc.strerror if isinstance(exc, OSError) and exc.strerror else exc})"
