@@ -26,6 +26,34 @@ _CONNECT_SECONDS = 10.0
 """Longest a connect attempt (handshake included) may take; never longer than the call timeout."""
 
 
+class _Deadline:
+    """The call's timeout: one timer that cancels the calling task (lighter than ``asyncio.timeout``).
+
+    ``expired()`` says whether a CancelledError came from this timer (and then withdraws
+    the cancellation request, so the task goes on to answer the client).
+    """
+
+    __slots__ = ("_cancelling", "_fired", "_handle", "_task")
+
+    def __init__(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._fired = False
+        self._handle = asyncio.get_running_loop().call_later(seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    def expired(self) -> bool:
+        return self._fired and self._task.uncancel() <= self._cancelling
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
 class GuardedUpstream:
     """Base of every upstream: ``call`` = breaker + bounded slot + timeout around ``_send``."""
 
@@ -119,17 +147,23 @@ class GuardedUpstream:
                 f"next probe in {breaker.retry_after:.1f}s",
                 retry_after=breaker.retry_after,
             )
+        limiter = self.limiter
         try:
-            async with self.limiter.slot():
-                try:
-                    async with asyncio.timeout(ctx.timeout):
-                        response = await self._send(request, ctx)
-                except TimeoutError:
-                    raise UpstreamError(
-                        self.name,
-                        "timeout",
-                        f"no answer within the timeout of {ctx.timeout:g}s; the request was cancelled",
-                    ) from None
+            started = limiter.enter_now() or await limiter.enter()
+            deadline = _Deadline(ctx.timeout)
+            try:
+                response = await self._send(request, ctx)
+            except asyncio.CancelledError:
+                if not deadline.expired():
+                    raise
+                raise UpstreamError(
+                    self.name,
+                    "timeout",
+                    f"no answer within the timeout of {ctx.timeout:g}s; the request was cancelled",
+                ) from None
+            finally:
+                deadline.cancel()
+                limiter.exit(started)
         except Overloaded as exc:
             breaker.release()
             raise UpstreamError(
