@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -97,6 +98,15 @@ async def _run(stack: Stack, display: _Display) -> bool:
             loop.remove_signal_handler(sig)
 
 
+def _loop_run(main: Coroutine[Any, Any, bool]) -> bool:
+    """Run on uvloop when it is installed (the gateway's hot path is measured faster on it), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 @app.command()
 def up(
     file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
@@ -130,7 +140,7 @@ def up(
         fail(str(exc))
     started = time.monotonic()
     try:
-        ok = asyncio.run(_run(stack, display))
+        ok = _loop_run(_run(stack, display))
     except Exception as exc:  # every server is stopped by now (Stack.run's finally); say why in one line
         fail(f"heady up stopped: {exc}")
     if not ok:
