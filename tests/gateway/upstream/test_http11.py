@@ -131,3 +131,62 @@ async def test_a_server_closing_kept_alive_connections_costs_no_request() -> Non
         await pool.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_body_larger_than_the_read_buffer_is_read_whole(servers: Any) -> None:
+    """Over 1 MiB unread the connection stops reading the socket; reading the body resumes it."""
+    server = servers(echo_server())
+    pool = ConnectionPool(server.url)
+    head = pool.head("POST", HEADERS)
+    request = jsonrpc.dumps(tool_call(1, "big", {"size": 3_000_000}))
+    try:
+        for _ in range(2):
+            async with pool.request(head, b"mcp-name: big\r\n", request) as response:
+                answer = jsonrpc.loads(await response.read(10_000_000))
+            assert len(answer["result"]["content"][0]["text"]) == 3_000_000
+        assert pool.opened == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_body_without_length_ends_when_the_server_closes() -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n")
+        writer.write(b'{"jsonrpc":"2.0",')
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b'"id":1,"result":{}}')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = ConnectionPool(f"http://127.0.0.1:{port}/mcp")
+    try:
+        async with pool.request(pool.head("POST", HEADERS), b"", body("x")) as response:
+            assert jsonrpc.loads(await response.read()) == {"jsonrpc": "2.0", "id": 1, "result": {}}
+            assert not response.reusable
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_server_speaking_no_http_is_an_http_error() -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        await writer.drain()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = ConnectionPool(f"http://127.0.0.1:{port}/mcp")
+    try:
+        with pytest.raises(HttpError, match=r"broke HTTP/1\.1"):
+            async with pool.request(pool.head("POST", HEADERS), b"", body("x")):
+                pass
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()

@@ -64,3 +64,37 @@ async def test_zero_queue_refuses_as_soon_as_all_slots_are_busy() -> None:
         with pytest.raises(Overloaded):
             async with limiter.slot():
                 pass
+
+
+async def test_a_finished_call_hands_its_slot_to_the_oldest_waiter() -> None:
+    limiter = ConcurrencyLimiter(max_in_flight=1, max_queue=3)
+    order: list[int] = []
+    hold = asyncio.Event()
+
+    async def call(n: int) -> None:
+        async with limiter.slot():
+            order.append(n)
+            if n == 0:
+                await hold.wait()
+
+    tasks = [asyncio.create_task(call(n)) for n in range(4)]
+    await asyncio.sleep(0.01)
+    assert (limiter.in_flight, limiter.waiting) == (1, 3)
+    hold.set()
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2, 3]
+    assert (limiter.in_flight, limiter.waiting) == (0, 0)
+
+
+async def test_a_slot_handed_to_a_waiter_cancelled_meanwhile_passes_on() -> None:
+    limiter = ConcurrencyLimiter(max_in_flight=1, max_queue=2)
+    started = limiter.enter_now()
+    assert started
+    first = asyncio.create_task(limiter.enter())
+    second = asyncio.create_task(limiter.enter())
+    await asyncio.sleep(0.01)
+    limiter.exit(started)  # the slot goes to ``first`` ...
+    first.cancel()  # ... which is cancelled before it runs again
+    await asyncio.gather(first, return_exceptions=True)
+    limiter.exit(await second)  # ``second`` got the slot instead
+    assert (limiter.in_flight, limiter.waiting) == (0, 0)
