@@ -162,7 +162,7 @@ def verdicts(rows: Sequence[Row], idle_10: int | None, peak_clients: int | None,
 def run(options: Options) -> str:
     """The whole benchmark; returns the markdown section."""
     WORK.mkdir(parents=True, exist_ok=True)
-    load = os.getloadavg()
+    machine = machine_line(os.getloadavg())  # taken at the start: the commit and load measured
     backend_port = free_port()
     backend_url = f"http://127.0.0.1:{backend_port}/mcp"
     backend_log = WORK / "echo.log"
@@ -221,7 +221,7 @@ def run(options: Options) -> str:
     return "\n".join(
         [
             f"Command: `{command_line(sys.argv)}`  ",
-            f"Machine: {machine_line(load)}",
+            f"Machine: {machine}",
             "",
             table(rows, "direct"),
             "",

@@ -106,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
-    load = os.getloadavg()
+    machine = machine_line(os.getloadavg())  # taken at the start: the commit and load measured
     section = "\n".join(
-        [f"Command: `{command_line(sys.argv)}`  ", f"Machine: {machine_line(load)}", "", table(args.rounds)]
+        [f"Command: `{command_line(sys.argv)}`  ", f"Machine: {machine}", "", table(args.rounds)]
     )
     print(section)
     if not args.no_docs:

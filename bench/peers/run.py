@@ -205,7 +205,7 @@ def _measure(target: Target, backend_pid: int, level: int, options: Options) -> 
 def run(options: Options) -> str:
     """Every target in turn on one backend; returns the markdown section."""
     WORK.mkdir(parents=True, exist_ok=True)
-    load = os.getloadavg()
+    machine = machine_line(os.getloadavg())  # taken at the start: the commit and load measured
     port = free_port()
     backend_url = f"http://127.0.0.1:{port}/mcp"
     log = WORK / "echo.log"
@@ -238,7 +238,7 @@ def run(options: Options) -> str:
         options.json_path.write_text(json.dumps([row.as_json() for row in rows], indent=2))
     lines = [
         f"Command: `{command_line(sys.argv)}`  ",
-        f"Machine: {machine_line(load)}",
+        f"Machine: {machine}",
         "",
         table(rows, "direct"),
         "",
