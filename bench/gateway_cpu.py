@@ -25,7 +25,10 @@ from bench.wrk import run_wrk
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".heady" / "bench"
-FAST = REPO / "bench" / "backends" / "fast_echo.py"
+BACKENDS = {
+    "fast": REPO / "bench" / "backends" / "fast_echo.py",
+    "fastmcp": REPO / "bench" / "backends" / "echo_server.py",
+}
 
 
 def gateway(src: str, backend_url: str, label: str) -> tuple[object, str, int]:
@@ -50,6 +53,9 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,32")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", default="/mcp", help="/mcp or /servers/echo/mcp")
+    parser.add_argument(
+        "--backend", choices=sorted(BACKENDS), default="fast", help="fast_echo (default) or the FastMCP echo"
+    )
     args = parser.parse_args()
     sources = args.src or ["src"]
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -57,10 +63,12 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     backend_port = free_port()
     backend_url = f"http://127.0.0.1:{backend_port}/mcp"
-    backend = start([sys.executable, str(FAST)], WORK / "fast_echo.log", env={"PORT": str(backend_port)})
+    backend_log = WORK / f"{args.backend}_echo.log"
+    argv = [sys.executable, str(BACKENDS[args.backend])]
+    backend = start(argv, backend_log, env={"PORT": str(backend_port)})
     procs = []
     try:
-        wait_for_call(backend_url, "echo", backend, WORK / "fast_echo.log")
+        wait_for_call(backend_url, "echo", backend, backend_log)
         gateways = []
         for n, src in enumerate(sources):
             proc, base, pid = gateway(src, backend_url, str(n))
@@ -83,7 +91,7 @@ def main() -> int:
                     results.setdefault((src, level), []).append(row)
                     if result.ok != result.requests:
                         print(f"!! {src} c={level}: {result.requests - result.ok} failed calls")
-        print(f"{args.calls} calls per run, {args.rounds} rounds, {args.path}; median of rounds")
+        print(f"{args.calls} calls per run, {args.rounds} rounds, {args.path}, {args.backend} backend")
         print("| source | conc. | CPU µs/call | p50 ms | p99 ms | calls/s |")
         print("|---|--:|--:|--:|--:|--:|")
         for (src, level), rows in results.items():
