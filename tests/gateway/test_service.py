@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 from typing import Any
 
 import httpx
@@ -76,3 +77,22 @@ async def test_backend_killed_mid_call_fails_that_call_and_comes_back(beta: int)
         stop.set()
         await asyncio.wait_for(serving, 30)
         await supervisor.stop()
+
+
+async def test_accepted_connections_get_tcp_nodelay() -> None:
+    """Without it, an answer written in several pieces waits on Nagle's algorithm (~40 ms)."""
+    from heady.gateway.service import bind
+
+    port = free_port()
+    seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(accepted, sock=bind("127.0.0.1", port))
+    async with server:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await asyncio.wait_for(seen, 10) == 1
+        writer.close()

@@ -37,7 +37,9 @@ def build_upstreams(compose: ComposeFile, supervisor: Supervisor | None) -> Mapp
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket, or a GatewayStartError that says what to do."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket says it is TCP; without it multi-write answers stall on Nagle (~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
