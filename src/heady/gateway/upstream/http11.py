@@ -24,6 +24,8 @@ _MAX_HEAD = 1024 * 1024
 """Longest header block accepted from a server."""
 _HIGH_WATER = 1024 * 1024
 """Unread body bytes at which the connection stops reading from the socket (a slow consumer)."""
+_WHOLE_BELOW = 64 * 1024
+"""A body announced up to this size wakes the caller once, whole, not at its head and again at its end."""
 
 
 class HttpError(ConnectionError):
@@ -53,6 +55,8 @@ class Connection(asyncio.Protocol):
         self._body: deque[bytes] = deque()
         self._buffered = 0
         self._paused = False
+        self._hold = False
+        """A small announced body is on its way: wake the caller when it is complete, not before."""
         self.done = False
         """The whole current response has arrived."""
 
@@ -93,7 +97,12 @@ class Connection(asyncio.Protocol):
             self._headers = {}
             return
         self.response = Response(self, status, self._headers, self._parser.should_keep_alive())
-        self._wake()
+        length = self._headers.get("content-length", "")
+        # Servers often send head and body in separate segments: one task wake-up, not two.
+        if length.isdigit() and 0 < int(length) <= _WHOLE_BELOW:
+            self._hold = True
+        else:
+            self._wake()
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -101,7 +110,8 @@ class Connection(asyncio.Protocol):
         if self._buffered > _HIGH_WATER and not self._paused and self.transport is not None:
             self._paused = True
             self.transport.pause_reading()
-        self._wake()
+        if not self._hold:
+            self._wake()
 
     def on_message_complete(self) -> None:
         if self.response is not None:
@@ -119,6 +129,7 @@ class Connection(asyncio.Protocol):
         assert self.transport is not None
         self.response = None
         self.done = False
+        self._hold = False
         self._headers = {}
         self._head_size = 0
         self._body.clear()
@@ -126,11 +137,13 @@ class Connection(asyncio.Protocol):
         self.transport.write(payload)
 
     async def head(self) -> Response:
-        while self.response is None:
+        while self.response is None or (self._hold and not self.done):
             if self._error is not None:
                 raise HttpError(self._error)
             if self._lost:
-                raise HttpError("the server closed the connection before it answered")
+                if self.response is None:
+                    raise HttpError("the server closed the connection before it answered")
+                raise HttpError("the server closed the connection in the middle of a response")
             await self._wait()
         return self.response
 
