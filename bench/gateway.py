@@ -31,6 +31,9 @@ from bench.report import REPO, command_line, machine_line, table, write_section
 from bench.wrk import WrkError, run_wrk
 
 ECHO = REPO / "bench" / "backends" / "echo_server.py"
+FAST_ECHO = REPO / "bench" / "backends" / "fast_echo.py"
+# The benchmark backends by name: FastMCP's echo (≈ 2 ms of CPU per call) and a near-free one.
+BACKENDS = {"fastmcp": ECHO, "fast": FAST_ECHO}
 WORK = REPO / ".heady" / "bench"
 HEADY = Path(sys.executable).with_name("heady")
 

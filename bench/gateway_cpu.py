@@ -20,15 +20,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable, not bench/'s files
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench.gateway import BACKENDS
 from bench.procs import cpu_seconds, free_port, start, stop, wait_for_call
 from bench.wrk import run_wrk
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".heady" / "bench"
-BACKENDS = {
-    "fast": REPO / "bench" / "backends" / "fast_echo.py",
-    "fastmcp": REPO / "bench" / "backends" / "echo_server.py",
-}
 
 
 def gateway(src: str, backend_url: str, label: str) -> tuple[object, str, int]:

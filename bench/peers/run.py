@@ -1,7 +1,9 @@
 """Heady next to its peers on one backend and one load: direct, Heady, FastMCP proxy, ContextForge.
 
 Installs each peer into its own venv under .tools/peers/ (gitignored; reused when the
-version matches), starts the FastMCP echo backend once, then for each target in turn:
+version matches), starts the backend once (``--backend``: FastMCP's echo, or
+bench/backends/fast_echo.py, which answers in a few µs so that the middle, not the
+backend, sets the pace), then for each target in turn:
 start it and, at each concurrency, drive the backend directly and then the target with
 wrk (2026-07-28 ``tools/call``, checked responses), taking the target's CPU per call and
 memory; stop it. Each target's "% of direct" is against the direct run just before it,
@@ -9,6 +11,7 @@ so load changes on a shared machine between targets stay out of the ratios. Cont
 without one its rows are skipped and the reason is written in their place.
 
 Run:  .venv/bin/python bench/peers/run.py --calls 10000
+      .venv/bin/python bench/peers/run.py --calls 10000 --backend fast   (section bench:peers-fast)
       .venv/bin/python bench/peers/run.py --calls 500 --max-seconds 30 --no-docs   (a quick look)
 """
 
@@ -30,7 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable, not bench/peers' files
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-from bench.gateway import ECHO, HEADY, start_gateway
+from bench.gateway import BACKENDS, HEADY, start_gateway
 from bench.measure import Row, Target, measure
 from bench.peers.contextforge import start_contextforge
 from bench.procs import ProcessError, free_port, start, stop, wait_for_call
@@ -42,6 +45,11 @@ WORK = REPO / ".heady" / "bench" / "peers"
 PROXY = REPO / "bench" / "peers" / "fastmcp_proxy.py"
 CONTEXTFORGE = "mcp-contextforge-gateway==1.1.0"
 PEERS = ("heady", "fastmcp", "contextforge")
+BACKEND_NAMES = {
+    "fastmcp": "`bench/backends/echo_server.py` (FastMCP echo)",
+    "fast": "`bench/backends/fast_echo.py` (near-free echo)",
+}
+SECTIONS = {"fastmcp": "peers", "fast": "peers-fast"}  # docs/benchmarks.md block of each backend
 
 
 class SetupError(Exception):
@@ -55,6 +63,7 @@ class Options:
     concurrency: list[int]
     max_seconds: float
     skip: set[str]
+    backend: str
     docs: bool
     json_path: Path | None
 
@@ -77,6 +86,13 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--skip", default="", help=f"comma-separated peers not to run, of: {', '.join(PEERS)}"
     )
+    parser.add_argument(
+        "--backend",
+        choices=sorted(BACKENDS),
+        default="fastmcp",
+        help="fastmcp: FastMCP's echo (default, section bench:peers); "
+        "fast: bench/backends/fast_echo.py (section bench:peers-fast)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
@@ -91,7 +107,16 @@ def parse_args(argv: Sequence[str]) -> Options:
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     if unknown := skip - set(PEERS):
         parser.error(f"--skip got {', '.join(sorted(unknown))}; choose from {', '.join(PEERS)}")
-    return Options(args.calls, args.warmup, levels, args.max_seconds, skip, not args.no_docs, args.json)
+    return Options(
+        args.calls,
+        args.warmup,
+        levels,
+        args.max_seconds,
+        skip,
+        args.backend,
+        not args.no_docs,
+        args.json,
+    )
 
 
 def python312() -> str | None:
@@ -208,8 +233,8 @@ def run(options: Options) -> str:
     machine = machine_line(os.getloadavg())  # taken at the start: the commit and load measured
     port = free_port()
     backend_url = f"http://127.0.0.1:{port}/mcp"
-    log = WORK / "echo.log"
-    backend = start([sys.executable, str(ECHO)], log, env={"PORT": str(port)})
+    log = WORK / f"{options.backend}-backend.log"
+    backend = start([sys.executable, str(BACKENDS[options.backend])], log, env={"PORT": str(port)})
     rows: list[Row] = []
     notes: list[str] = []
     try:
@@ -239,6 +264,7 @@ def run(options: Options) -> str:
     lines = [
         f"Command: `{command_line(sys.argv)}`  ",
         f"Machine: {machine}",
+        f"Backend: {BACKEND_NAMES[options.backend]}",
         "",
         table(rows, "direct"),
         "",
@@ -260,8 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(section)
     if options.docs:
-        write_section("peers", section)
-        print("updated docs/benchmarks.md (section bench:peers)")
+        write_section(SECTIONS[options.backend], section)
+        print(f"updated docs/benchmarks.md (section bench:{SECTIONS[options.backend]})")
     return 0
 
 

@@ -104,6 +104,23 @@ def test_peers_arguments_and_unknown_peer(capsys: pytest.CaptureFixture[str]) ->
     assert "--skip got nginx; choose from heady, fastmcp, contextforge" in capsys.readouterr().err
 
 
+def test_peers_backend_option_picks_the_backend_and_its_docs_section(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    default = peers.parse_args([])
+    assert default.backend == "fastmcp"
+    assert gateway.BACKENDS[default.backend].name == "echo_server.py"
+    assert peers.SECTIONS[default.backend] == "peers"
+    fast = peers.parse_args(["--backend", "fast", "--calls", "500"])
+    assert (fast.backend, fast.calls) == ("fast", 500)
+    assert gateway.BACKENDS[fast.backend].name == "fast_echo.py" and gateway.BACKENDS[fast.backend].exists()
+    assert peers.SECTIONS[fast.backend] == "peers-fast"
+    with pytest.raises(SystemExit) as exit_info:
+        peers.parse_args(["--backend", "nginx"])
+    assert exit_info.value.code == 2
+    assert "argument --backend: invalid choice: 'nginx'" in capsys.readouterr().err
+
+
 def test_compose_points_every_server_at_the_backend() -> None:
     text = gateway.compose_text("http://127.0.0.1:9/mcp", "127.0.0.1:8", ["a", "b"])
     assert text.splitlines() == [
