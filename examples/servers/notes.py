@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
 from jsonlog import ToolCallLog, setup
 from pydantic import BaseModel, Field
+from serving import serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -186,20 +186,5 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def listen_port() -> int:
-    value = os.environ.get("PORT", "9101")
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        log.error(f"PORT={value!r} is not a TCP port; set PORT to a number between 1 and 65535")
-        sys.exit(2)
-    return int(value)
-
-
 if __name__ == "__main__":
-    mcp.run(
-        "http",
-        host="127.0.0.1",
-        port=listen_port(),
-        path="/mcp",
-        show_banner=False,
-        uvicorn_config={"log_config": None, "access_log": False},
-    )
+    serve(mcp, log, default_port=9101)

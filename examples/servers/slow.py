@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import sys
 import time
 from typing import Annotated
 
 from fastmcp import Context, FastMCP
 from jsonlog import ToolCallLog, setup
 from pydantic import BaseModel, Field
+from serving import serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -59,20 +58,5 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def listen_port() -> int:
-    value = os.environ.get("PORT", "9102")
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        log.error(f"PORT={value!r} is not a TCP port; set PORT to a number between 1 and 65535")
-        sys.exit(2)
-    return int(value)
-
-
 if __name__ == "__main__":
-    mcp.run(
-        "http",
-        host="127.0.0.1",
-        port=listen_port(),
-        path="/mcp",
-        show_banner=False,
-        uvicorn_config={"log_config": None, "access_log": False},
-    )
+    serve(mcp, log, default_port=9102)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from heady.loadtest.mcp import TargetError
-from heady.loadtest.target import is_loopback, resolve
+from heady.loadtest.target import resolve
 
 
 @pytest.fixture
@@ -81,18 +81,3 @@ def test_processes_come_from_the_heady_up_status_file(compose: Path) -> None:
         "memory": 4343,
         "memory#1": 4444,
     }
-
-
-@pytest.mark.parametrize(
-    ("url", "loopback"),
-    [
-        ("http://127.0.0.1:1/mcp", True),
-        ("http://127.9.9.9/mcp", True),
-        ("http://localhost:80/mcp", True),
-        ("http://[::1]:8080/mcp", True),
-        ("http://10.0.0.1/mcp", False),
-        ("http://example.com/mcp", False),
-    ],
-)
-def test_loopback_detection(url: str, loopback: bool) -> None:
-    assert is_loopback(url) is loopback

@@ -23,7 +23,8 @@ from heady.loadtest.mcp import TargetError, header_params, probe
 from heady.loadtest.run import Plan, StageResult, Watcher, execute
 from heady.loadtest.scenario import Op, Scenario, ScenarioError, Stage, load_scenario, parse_scenario
 from heady.loadtest.slo import merge_slo
-from heady.loadtest.target import is_loopback, resolve
+from heady.loadtest.target import resolve
+from heady.net import is_loopback_url
 
 EXAMPLES = """
 Examples:
@@ -185,7 +186,7 @@ def loadtest(
         _usage(str(exc))
     except ValueError as exc:
         _usage(f"{target}: {exc}")
-    if not is_loopback(resolved.url) and not allow_remote:
+    if not is_loopback_url(resolved.url) and not allow_remote:
         _usage(f"{resolved.url} is not a loopback address; load only hosts you own, then add --allow-remote")
     slo = merge_slo(resolved.slo, scenario.slo)
     if any(s.step is not None for s in stages) and (slo is None or not slo.model_dump(exclude_none=True)):

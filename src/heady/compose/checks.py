@@ -7,7 +7,6 @@ problem still points at the line it is about.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import shutil
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from pathlib import Path
 from heady.compose.errors import Problem, Severity
 from heady.compose.model import ComposeFile
 from heady.compose.source import NodePath, Source
+from heady.net import is_loopback_host
 
 # The supervisor runs these as the interpreter Heady itself runs under (sys.executable).
 ALWAYS_ON_PATH = frozenset({"python", "python3"})
@@ -233,7 +233,7 @@ def _runnable(program: str, base: Path, search_path: str) -> bool:
 def check_exposure(compose: ComposeFile, source: Source) -> list[Problem]:
     """Listening beyond loopback with no authentication lets anyone on the network call every tool."""
     gateway = compose.gateway
-    if gateway.auth.mode != "none" or _is_loopback(gateway.host):
+    if gateway.auth.mode != "none" or is_loopback_host(gateway.host):
         return []
     return [
         source.problem(
@@ -243,12 +243,3 @@ def check_exposure(compose: ComposeFile, source: Source) -> list[Problem]:
             severity="warning",
         )
     ]
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from heady.compose import ComposeError, load_compose
 from heady.compose.model import ComposeFile, Slo
@@ -23,16 +21,6 @@ class Target:
 
 def _gateway_base(compose: ComposeFile) -> str:
     return compose.gateway.url.removesuffix("/mcp")
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve(target: str, compose_path: Path, direct: bool = False, explicit_file: bool = False) -> Target:
