@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -30,6 +30,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float = 10.0) -> int:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; returns the exit code. Never leaves it running."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
 
 
 @pytest.fixture
@@ -98,8 +109,7 @@ def loadtest_server() -> Iterator[str]:
     """Base URL of a running loadtest fixture server (a FastMCP server with one tool per outcome)."""
     process, base = start_loadtest_server()
     yield base
-    process.terminate()
-    process.wait(10)
+    stop_process(process)
 
 
 class HttpServer:
@@ -112,13 +122,7 @@ class HttpServer:
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL after 10 s; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait()
+        return stop_process(self.process)
 
 
 @pytest.fixture

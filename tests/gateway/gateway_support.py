@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from conftest import FIXTURES, PYTHON, free_port
+from conftest import FIXTURES, PYTHON, free_port, stop_process
 from heady.compose.model import ComposeFile
 from heady.gateway.app import Gateway
 from heady.gateway.server import make_server
@@ -53,12 +53,7 @@ def fixture_server(name: str, page_size: int | None = None) -> Iterator[int]:
         wait_port(port, proc)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def compose_for(servers: Mapping[str, Any], **gateway: Any) -> ComposeFile:

@@ -15,7 +15,7 @@ from gateway_support import answer, compose_for, modern_body, modern_headers, rp
 from mcp import Client
 from mcp_types import ElicitResult
 
-from conftest import FIXTURES, PYTHON, free_port
+from conftest import FIXTURES, PYTHON, free_port, stop_process
 
 
 @contextlib.contextmanager
@@ -30,12 +30,7 @@ def listen_server(name: str) -> Iterator[int]:
         wait_port(port, proc)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")

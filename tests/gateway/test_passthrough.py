@@ -10,7 +10,7 @@ import orjson
 import pytest
 from gateway_support import compose_for, modern_body, modern_headers, serve, wait_port
 
-from conftest import FIXTURES, PYTHON, free_port
+from conftest import FIXTURES, PYTHON, free_port, stop_process
 
 
 @pytest.fixture
@@ -26,8 +26,7 @@ def header_echo() -> Iterator[int]:
         wait_port(port, proc)
         yield port
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_process(proc)
 
 
 async def test_client_credentials_stay_at_the_gateway_and_compose_headers_go_upstream(

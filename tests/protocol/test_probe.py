@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conftest import FIXTURES, PYTHON, free_port
+from conftest import FIXTURES, PYTHON, free_port, stop_process
 from heady.protocol.probe import ProbeError, probe_http
 
 
@@ -41,12 +41,7 @@ def serve() -> Iterator[Callable[[str], str]]:
 
     yield start
     for proc in running:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 async def test_a_2026_server_answers_server_discover(serve: Callable[[str], str]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from upstream_support import echo_server, servers
 
-from conftest import PYTHON, free_port
+from conftest import PYTHON, free_port, stop_process
 from heady.protocol import versions
 
 __all__ = ["servers"]
@@ -46,12 +46,7 @@ def heady_gateway(tmp_path: Path, servers_yaml: str) -> Iterator[str]:
                 time.sleep(0.1)
             yield base
         finally:
-            gateway.terminate()
-            try:
-                gateway.wait(15)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
-                gateway.wait()
+            stop_process(gateway, 15)
 
 
 def call_tool(client: httpx.Client, url: str, tool: str, **params: Any) -> Any:
