@@ -129,6 +129,22 @@ def modern_body(method: str, params: JSON | None = None, request_id: Any = 1) ->
     }
 
 
+def initialize_body(version: str = "2025-11-25", capabilities: JSON | None = None) -> bytes:
+    """A 2025-era ``initialize`` request, the start of a session."""
+    return orjson.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": version,
+                "capabilities": capabilities or {},
+                "clientInfo": {"name": "legacy-test", "version": "1.0"},
+            },
+        }
+    )
+
+
 async def rpc(
     client: httpx.AsyncClient, url: str, method: str, params: JSON | None = None, request_id: Any = 1
 ) -> httpx.Response:

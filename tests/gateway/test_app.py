@@ -19,6 +19,9 @@ from gateway_support import (
     rpc,
     serve,
 )
+from gateway_support import (
+    initialize_body as support_initialize_body,
+)
 
 from heady.state import MemoryStore
 
@@ -28,18 +31,7 @@ LEGACY_HEADERS = {"content-type": "application/json", "accept": "application/jso
 
 
 def initialize_body(version: str = "2025-11-25") -> bytes:
-    return orjson.dumps(
-        {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": version,
-                "capabilities": {"roots": {"listChanged": True}},
-                "clientInfo": {"name": "legacy-test", "version": "1.0"},
-            },
-        }
-    )
+    return support_initialize_body(version, {"roots": {"listChanged": True}})
 
 
 def legacy(method: str, params: dict[str, object] | None = None, request_id: int | None = 1) -> bytes:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import orjson
-from gateway_support import alpha, compose_for, modern_body, modern_headers, rpc, serve
+from gateway_support import alpha, compose_for, initialize_body, modern_body, modern_headers, rpc, serve
 
 __all__ = ["alpha"]
 
@@ -79,14 +79,6 @@ async def test_rate_limit_per_client_answers_429_with_retry_after(alpha: int) ->
 
 async def test_new_sessions_do_not_buy_a_fresh_rate_limit_bucket(alpha: int) -> None:
     legacy = {"content-type": "application/json", "accept": "application/json"}
-    initialize = orjson.dumps(
-        {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}},
-        }
-    )
     listing = orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     async with (
         serve(compose_for({"alpha": alpha}, rate_limit={"rate": "1/m", "burst": 2})) as gw,
@@ -94,7 +86,7 @@ async def test_new_sessions_do_not_buy_a_fresh_rate_limit_bucket(alpha: int) -> 
     ):
         statuses = []
         for _ in range(3):  # each call from a brand-new session of the same client
-            init = await client.post(gw.url, content=initialize, headers=legacy)
+            init = await client.post(gw.url, content=initialize_body(), headers=legacy)
             assert init.status_code == 200
             session = {**legacy, "mcp-session-id": init.headers["mcp-session-id"]}
             statuses.append((await client.post(gw.url, content=listing, headers=session)).status_code)

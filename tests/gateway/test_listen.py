@@ -11,7 +11,16 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from gateway_support import answer, compose_for, modern_body, modern_headers, rpc, serve, wait_port
+from gateway_support import (
+    answer,
+    compose_for,
+    initialize_body,
+    modern_body,
+    modern_headers,
+    rpc,
+    serve,
+    wait_port,
+)
 from mcp import Client
 from mcp_types import ElicitResult
 
@@ -80,20 +89,8 @@ async def test_listen_fans_out_and_relays_changes(servers: dict[str, int]) -> No
 
 async def test_legacy_get_stream_relays_list_changes(servers: dict[str, int]) -> None:
     async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=20) as client:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
         legacy = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-        sid = (await client.post(gw.url, content=orjson.dumps(init), headers=legacy)).headers[
-            "mcp-session-id"
-        ]
+        sid = (await client.post(gw.url, content=initialize_body(), headers=legacy)).headers["mcp-session-id"]
         session = {**legacy, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25"}
         async with client.stream(
             "GET", gw.url, headers={**session, "accept": "text/event-stream"}
@@ -152,20 +149,8 @@ async def test_sdk_client_drives_input_required_through_the_gateway(servers: dic
 
 async def test_input_required_to_a_json_only_legacy_session_is_a_clear_error(servers: dict[str, int]) -> None:
     async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=20) as client:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
         legacy = {"content-type": "application/json", "accept": "application/json"}
-        sid = (await client.post(gw.url, content=orjson.dumps(init), headers=legacy)).headers[
-            "mcp-session-id"
-        ]
+        sid = (await client.post(gw.url, content=initialize_body(), headers=legacy)).headers["mcp-session-id"]
         call = {
             "jsonrpc": "2.0",
             "id": 1,
@@ -198,18 +183,8 @@ async def test_legacy_client_is_asked_for_input_on_its_stream(servers: dict[str,
 
 async def test_legacy_resource_subscription_reaches_the_get_stream(servers: dict[str, int]) -> None:
     async with serve(compose_for(servers)) as gw, httpx.AsyncClient(timeout=20) as client:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
         legacy = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-        first = await client.post(gw.url, content=orjson.dumps(init), headers=legacy)
+        first = await client.post(gw.url, content=initialize_body(), headers=legacy)
         assert first.json()["result"]["capabilities"]["resources"]["subscribe"] is True
         session = {**legacy, "mcp-session-id": first.headers["mcp-session-id"]}
 
