@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from heady.cli.app import app
-from heady.cli.output import EXIT_USAGE, err_console, fail
+from heady.cli.output import EXIT_USAGE, ComposeFileOption, EnvOption, err_console, fail
 from heady.clients import CLIENTS, ClientError, ClientFileError, client_configs, write_config
 from heady.clients.formats import AuthStyle
 from heady.compose import DEFAULT_FILE, ComposeError, ComposeUsageError, load_compose
@@ -40,10 +40,8 @@ CLIENT_NAMES = ", ".join([*CLIENTS, "all"])
 
 @config_app.command(epilog=EXAMPLES)
 def clients(
-    file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
-    env: Annotated[
-        str | None, typer.Option("--env", help="Environment overlay to apply (a key of environments:).")
-    ] = None,
+    file: ComposeFileOption = Path(DEFAULT_FILE),
+    env: EnvOption = None,
     client: Annotated[
         list[str], typer.Option("--client", "-c", help=f"Which client; repeat for several: {CLIENT_NAMES}.")
     ] = ["all"],  # noqa: B006  (typer copies option defaults)

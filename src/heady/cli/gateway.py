@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from heady.cli.app import app
-from heady.cli.output import EXIT_USAGE, console, err_console, fail
+from heady.cli.output import EXIT_USAGE, ComposeFileOption, EnvOption, console, err_console, fail
 from heady.compose import DEFAULT_FILE, ComposeError, ComposeUsageError, load_compose
 from heady.compose.model import ComposeFile, GatewayConfig
 from heady.gateway.service import GatewayService, GatewayStartError
@@ -75,8 +75,8 @@ def _event_loop_run(main: Coroutine[Any, Any, None]) -> None:
 
 @app.command()
 def gateway(
-    file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
-    env: Annotated[str | None, typer.Option("--env", help="Environment overlay to apply.")] = None,
+    file: ComposeFileOption = Path(DEFAULT_FILE),
+    env: EnvOption = None,
     listen: Annotated[
         str | None, typer.Option("--listen", help="host:port to serve on (default: gateway.listen).")
     ] = None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,3 +20,12 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` on stderr and exit; never a traceback."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+ComposeFileOption = Annotated[Path, typer.Option("-f", "--file", help="The compose file.")]
+"""``-f/--file``, the same in every command that reads the compose file."""
+
+EnvOption = Annotated[
+    str | None, typer.Option("--env", help="Environment overlay to apply (a key of environments:).")
+]
+"""``--env``, the same in every command that applies an overlay."""

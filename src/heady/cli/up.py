@@ -7,7 +7,7 @@ import signal
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from heady.cli.app import app
-from heady.cli.output import EXIT_FAILED, EXIT_OK, console, err_console, fail
+from heady.cli.output import EXIT_FAILED, EXIT_OK, ComposeFileOption, EnvOption, console, err_console, fail
 from heady.cli.ps import format_uptime, status_table
 from heady.compose import DEFAULT_FILE, ComposeError, load_compose
 from heady.stack import Stack, StackError
@@ -109,8 +109,8 @@ def _loop_run(main: Coroutine[Any, Any, bool]) -> bool:
 
 @app.command()
 def up(
-    file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
-    env: Annotated[str | None, typer.Option("--env", help="Environment overlay to apply.")] = None,
+    file: ComposeFileOption = Path(DEFAULT_FILE),
+    env: EnvOption = None,
 ) -> None:
     """Start every server in the compose file (and the gateway) and keep them running.
 

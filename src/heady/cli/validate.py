@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from heady.cli.app import app
-from heady.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, fail
+from heady.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ComposeFileOption, EnvOption, console, fail
 from heady.compose import (
     DEFAULT_FILE,
     ComposeError,
@@ -35,10 +35,8 @@ Examples:
 
 @app.command(epilog=EXAMPLES)
 def validate(
-    file: Annotated[Path, typer.Option("-f", "--file", help="The compose file.")] = Path(DEFAULT_FILE),
-    env: Annotated[
-        str | None, typer.Option("--env", help="Environment overlay to apply (a key of environments:).")
-    ] = None,
+    file: ComposeFileOption = Path(DEFAULT_FILE),
+    env: EnvOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON (problems with file, line, column).")
     ] = False,
